@@ -1,0 +1,68 @@
+"""Walks over the graph, all iterative: a million-node chain is a normal input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from autograd.value import Value
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node root depends on, root first and each node before its parents.
+
+    An iterative depth-first search: a node is appended once all its parents are, and the
+    list is reversed at the end. Walk it as it is to apply the chain rule; reverse it to evaluate.
+    """
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[object] = [root]
+    while stack:
+        node = stack.pop()
+        if node is _PARENTS_DONE:
+            order.append(stack.pop())
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack += (node, _PARENTS_DONE)
+        for parent in node._edges[0::2]:
+            if parent not in visited:
+                stack.append(parent)
+    order.reverse()
+    return order
+
+
+#: Stack marker: the node below it has had all its parents appended, so it can be appended too.
+_PARENTS_DONE = object()
+
+
+def consumer_counts(root: Value) -> dict[Value, int]:
+    """For each node root depends on, how many edges lead from it into the graph (root: 0)."""
+    counts = {root: 0}
+    stack = [root]
+    while stack:
+        for parent in stack.pop()._edges[0::2]:
+            if parent in counts:
+                counts[parent] += 1
+            else:
+                counts[parent] = 1
+                stack.append(parent)
+    return counts
+
+
+def iter_nodes(root: Value) -> Iterator[Value]:
+    """Each node root depends on, once, in depth-first order from the root."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for parent in node._edges[0::2]:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+
+
+def count_nodes(root: Value) -> int:
+    """The number of distinct nodes root depends on, itself included."""
+    return len(consumer_counts(root))

@@ -1,0 +1,101 @@
+"""`Op`: a differentiable function of scalars, given as its forward and its derivatives.
+
+Every node of the graph is made by an Op, built-in or user-defined; this is the one rule mechanism.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+Derivative = Callable[..., object]
+
+
+class Op:
+    """f(x0, …, xn-1) with ∂f/∂xi given by `derivatives[i](x0, …, xn-1)`.
+
+    `forward` takes floats. Each derivative takes the same arguments and may be written with
+    gradwalk functions (`autograd.exp`, `autograd.cos`, …): then it works on floats for the
+    ordinary backward pass and on Values for higher-order derivatives.
+    """
+
+    __slots__ = ("name", "forward", "derivatives", "arity", "checked", "flipped")
+
+    def __init__(
+        self, name: str, forward: Callable[..., float], *derivatives: Derivative, checked: bool = False
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"op name must be a non-empty str, got {name!r}")
+        if not callable(forward):
+            raise TypeError(f"op {name!r}: forward must be callable, got {type(forward).__name__}")
+        if not derivatives:
+            raise ValueError(f"op {name!r}: give one derivative per input, got none")
+        for i, d in enumerate(derivatives):
+            if not callable(d):
+                raise TypeError(f"op {name!r}: derivative {i} must be callable, got {type(d).__name__}")
+        _check_arity(name, forward, len(derivatives))
+        self.name = name
+        self.forward = forward
+        self.derivatives = derivatives
+        self.arity = len(derivatives)
+        #: User ops (made by `op()`) have their results checked; built-in ops are trusted, for speed.
+        self.checked = checked
+        #: For a binary op, the same op with its arguments swapped: `c - x` is recorded as
+        #: SUB.flipped(x, c), so that a node's Value operands always come before its number.
+        self.flipped: Op | None = None
+        if self.arity == 2:
+            d0, d1 = derivatives
+            self.flipped = Op.__new__(Op)
+            self.flipped.name = name
+            self.flipped.forward = lambda x, c: forward(c, x)
+            self.flipped.derivatives = (lambda x, c: d1(c, x), lambda x, c: d0(c, x))
+            self.flipped.arity = 2
+            self.flipped.checked = checked
+            self.flipped.flipped = self
+
+    def __call__(self, *args: object) -> object:
+        """Apply the op to Values or numbers; returns a Value recording parents and local grads."""
+        from autograd.value import apply
+
+        if len(args) != self.arity:
+            raise TypeError(f"op {self.name!r} takes {self.arity} argument(s), got {len(args)}")
+        return apply(self, args)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}/{self.arity}>"
+
+
+class VariadicOp:
+    """f(x0, …, xn-1) for any n, with all n local derivatives given at once by `grads(*xs)`."""
+
+    __slots__ = ("name", "forward", "grads", "checked")
+
+    def __init__(
+        self, name: str, forward: Callable[..., float], grads: Callable[..., tuple[object, ...]]
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.grads = grads
+        self.checked = False
+
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}/n>"
+
+
+def _check_arity(name: str, forward: Callable[..., float], n: int) -> None:
+    """Raise when forward's signature cannot take n positional arguments (when it is known)."""
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):  # builtins such as math.hypot have no signature
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        raise ValueError(
+            f"op {name!r}: got {n} derivative(s), but forward{signature} does not take {n} argument(s)"
+        ) from None
+
+
+def op(name: str, forward: Callable[..., float], *derivatives: Derivative) -> Op:
+    """A user-defined op: `forward` on floats and one derivative ∂out/∂input_i per input."""
+    return Op(name, forward, *derivatives, checked=True)

@@ -1,0 +1,204 @@
+"""The derivative rules: one line per op, written as the math.
+
+Each derivative is a function of the op's inputs, written with operators and the gradwalk
+functions defined at the bottom of this file. On floats it gives the local gradient that the
+ordinary backward pass records; on Values it gives a graph, which is how `create_graph=True`,
+`grad(grad(f))` and `hessian` get higher derivatives from these same rules.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable
+from typing import TypeVar
+
+from autograd.op import Op, VariadicOp
+from autograd.value import Value, _as_float, _unary, apply_variadic
+
+inf, nan = math.inf, math.nan
+
+# -- forwards with the edge-case policy -----------------------------------------------------------
+
+
+def _div(x: float, y: float) -> float:
+    """x / y; ZeroDivisionError for y = 0."""
+    if y == 0.0:
+        raise ZeroDivisionError(f"/: division by zero ({x!r} / {y!r})")
+    return x / y
+
+
+def _pow(x: float, y: float) -> float:
+    """x ** y; ZeroDivisionError for 0 ** negative, ValueError for negative ** non-integer."""
+    if x == 0.0 and y < 0.0:
+        raise ZeroDivisionError(f"**: 0 cannot be raised to a negative power ({x!r} ** {y!r})")
+    if x < 0.0 and not y.is_integer():
+        raise ValueError(f"**: negative base {x!r} with non-integer exponent {y!r} has no real value")
+    try:
+        return x**y
+    except OverflowError:
+        raise OverflowError(f"**: {x!r} ** {y!r} overflows a float") from None
+
+
+def _exp(x: float) -> float:
+    """e^x; OverflowError above x ≈ 709.78."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp: e ** {x!r} overflows a float (x must be ≤ 709.78)") from None
+
+
+def _log(x: float) -> float:
+    """ln x; ValueError for x ≤ 0."""
+    if x <= 0.0:
+        raise ValueError(f"log: operand must be > 0, got {x!r}")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    """√x; ValueError for x < 0."""
+    if x < 0.0:
+        raise ValueError(f"sqrt: operand must be ≥ 0, got {x!r}")
+    return math.sqrt(x)
+
+
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), written so that e^… never overflows: stable for any float."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _relu(x: float) -> float:
+    """max(0, x)."""
+    return x if x > 0.0 else 0.0
+
+
+def _sin(x: float) -> float:
+    """sin x; ValueError for ±inf."""
+    if math.isinf(x):
+        raise ValueError(f"sin: operand must be finite, got {x!r}")
+    return math.sin(x)
+
+
+def _cos(x: float) -> float:
+    """cos x; ValueError for ±inf."""
+    if math.isinf(x):
+        raise ValueError(f"cos: operand must be finite, got {x!r}")
+    return math.cos(x)
+
+
+def _sum_forward(*xs: float) -> float:
+    return sum(xs, 0.0)
+
+
+def _dot_forward(*xy: float) -> float:
+    n = len(xy) // 2
+    return sum(map(operator.mul, xy[:n], xy[n:]), 0.0)
+
+
+# fmt: off
+#  name                  forward         derivative(s): ∂out/∂x (, ∂out/∂y)
+ADD     = Op("+",       operator.add,   lambda x, y: 1.0,            lambda x, y: 1.0)
+SUB     = Op("-",       operator.sub,   lambda x, y: 1.0,            lambda x, y: -1.0)
+MUL     = Op("*",       operator.mul,   lambda x, y: y,              lambda x, y: x)
+DIV     = Op("/",       _div,           lambda x, y: 1 / y,          lambda x, y: -x / (y * y))
+POW     = Op("**",      _pow,           lambda x, y: _dpow_dx(x, y), lambda x, y: _dpow_dy(x, y))
+NEG     = Op("neg",     operator.neg,   lambda x: -1.0)
+ABS     = Op("abs",     abs,            lambda x: _sign(x))
+EXP     = Op("exp",     _exp,           lambda x: exp(x))
+LOG     = Op("log",     _log,           lambda x: 1 / x)
+TANH    = Op("tanh",    math.tanh,      lambda x: 1 - tanh(x) ** 2)
+SIGMOID = Op("sigmoid", _sigmoid,       lambda x: sigmoid(x) * (1 - sigmoid(x)))
+RELU    = Op("relu",    _relu,          lambda x: 1.0 if x > 0 else 0.0)
+SIN     = Op("sin",     _sin,           lambda x: cos(x))
+COS     = Op("cos",     _cos,           lambda x: -sin(x))
+SQRT    = Op("sqrt",    _sqrt,          lambda x: 0.5 / sqrt(x) if x > 0 else inf)
+
+#  name                          forward        all n derivatives at once
+SUM     = VariadicOp("sum",     _sum_forward,  lambda *xs: (1.0,) * len(xs))
+DOT     = VariadicOp("dot",     _dot_forward,  lambda *xy: xy[len(xy) // 2 :] + xy[: len(xy) // 2])
+# fmt: on
+
+BUILTIN_OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT)
+
+
+# -- derivative helpers with the documented choices at kinks and singular points -----------------
+
+N = TypeVar("N", float, Value)
+
+
+def _sign(x: N) -> float:
+    """abs'(x): 1 for x > 0, -1 for x < 0, and 0 at the kink x = 0 (the documented choice)."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def _dpow_dx(x: N, y: N) -> N | float:
+    """∂(x^y)/∂x = y·x^(y−1); at x = 0 it is 0 for y = 0 or y > 1, 1 for y = 1, and inf for 0 < y < 1."""
+    if x == 0 and y < 1:
+        return 0.0 if y == 0 else inf
+    return y * x ** (y - 1)
+
+
+def _dpow_dy(x: N, y: N) -> N | float:
+    """∂(x^y)/∂y = x^y·ln x; 0 at x = 0, and nan for x < 0 where x^y is real only at integer y."""
+    if x > 0:
+        return x**y * log(x)
+    return 0.0 if x == 0 else nan
+
+
+# -- gradwalk functions: a float for a float, a recorded node for a Value ---------------------------
+
+
+def exp(x: N) -> N:
+    """e^x; d/dx = e^x."""
+    return _unary(EXP, x) if type(x) is Value else EXP.forward(_as_float(x, "exp"))
+
+
+def log(x: N) -> N:
+    """ln x; d/dx = 1/x."""
+    return _unary(LOG, x) if type(x) is Value else LOG.forward(_as_float(x, "log"))
+
+
+def tanh(x: N) -> N:
+    """tanh x; d/dx = 1 − tanh²x."""
+    return _unary(TANH, x) if type(x) is Value else TANH.forward(_as_float(x, "tanh"))
+
+
+def sigmoid(x: N) -> N:
+    """σ(x) = 1/(1+e^−x); d/dx = σ(x)(1 − σ(x))."""
+    return _unary(SIGMOID, x) if type(x) is Value else SIGMOID.forward(_as_float(x, "sigmoid"))
+
+
+def relu(x: N) -> N:
+    """max(0, x); d/dx = 1 for x > 0, else 0."""
+    return _unary(RELU, x) if type(x) is Value else RELU.forward(_as_float(x, "relu"))
+
+
+def sin(x: N) -> N:
+    """sin x; d/dx = cos x."""
+    return _unary(SIN, x) if type(x) is Value else SIN.forward(_as_float(x, "sin"))
+
+
+def cos(x: N) -> N:
+    """cos x; d/dx = −sin x."""
+    return _unary(COS, x) if type(x) is Value else COS.forward(_as_float(x, "cos"))
+
+
+def sqrt(x: N) -> N:
+    """√x; d/dx = 1/(2√x)."""
+    return _unary(SQRT, x) if type(x) is Value else SQRT.forward(_as_float(x, "sqrt"))
+
+
+def sum_(values: Iterable[Value | float]) -> Value:
+    """x0 + x1 + … + xn−1 as one node with n parents; ∂/∂xi = 1."""
+    return apply_variadic(SUM, values)
+
+
+def dot(xs: Iterable[Value | float], ys: Iterable[Value | float]) -> Value:
+    """x0·y0 + … + xn−1·yn−1 as one node; ∂/∂xi = yi and ∂/∂yi = xi."""
+    xs, ys = tuple(xs), tuple(ys)
+    if len(xs) != len(ys):
+        raise ValueError(f"dot: xs and ys differ in length ({len(xs)} vs {len(ys)})")
+    return apply_variadic(DOT, xs + ys)
