@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.graph import topological_order
-from autograd.value import Value, _as_float, _cutting_floats_forbidden, operands
+from autograd.value import MANY, Value, _as_float, _checked_float, _cutting_floats_forbidden, operands
 
 
 def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
@@ -18,9 +18,9 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
     seed = grad if create_graph and type(grad) is Value else _as_float(grad, "backward(grad)")
     order = topological_order(root)
     for node in order:
-        if node._edges:
+        if node._p0 is not None:
             node.grad = 0.0
-    root.grad = seed if root._edges else root.grad + seed
+    root.grad = seed if root._p0 is not None else root.grad + seed
     if create_graph:
         with enable_grad():
             _propagate_as_graph(order)
@@ -31,23 +31,35 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
 def _propagate(order: list[Value]) -> None:
     """parent.grad += ∂node/∂parent · node.grad, with the local grads recorded as floats."""
     for node in order:
+        first = node._p0
+        if first is None:
+            continue
         g = node.grad
         if type(g) is Value:  # a grad left by an earlier create_graph pass
             g = g.data
-        edges = iter(node._edges)
-        for parent, local in zip(edges, edges):
-            parent.grad += local * g
+        second = node._p1
+        if second is None:
+            first.grad += node._g0 * g
+        elif second is MANY:
+            for parent, local in zip(first, node._g0):
+                parent.grad += local * g
+        else:
+            first.grad += node._g0 * g
+            second.grad += node._g1 * g
 
 
 def _propagate_as_graph(order: list[Value]) -> None:
     """The same chain rule, but each local grad is re-derived from the op's rule on Values,
     so every grad it produces is itself a differentiable Value."""
     for node in order:
-        if not node._edges:
+        if node._p0 is None:
             continue
         g = node.grad
-        for parent, local in zip(node._edges[0::2], local_grads_as_values(node)):
+        for parent, local in zip(node.parents, local_grads_as_values(node), strict=True):
             parent.grad = parent.grad + local * g
+    for node in order:
+        if type(node.grad) is not Value:  # a constant grad (of x + 1, say) is still differentiable: to 0
+            node.grad = Value(node.grad)
 
 
 def local_grads_as_values(node: Value) -> tuple[Value | float, ...]:
@@ -58,8 +70,11 @@ def local_grads_as_values(node: Value) -> tuple[Value | float, ...]:
     try:
         if hasattr(op, "grads"):  # variadic: all derivatives at once
             grads = op.grads(*args)
-            return tuple(d for a, d in zip(args, grads) if type(a) is Value)
-        return tuple(op.derivatives[i](*args) for i, a in enumerate(args) if type(a) is Value)
+            return tuple(d for a, d in zip(args, grads, strict=True) if type(a) is Value)
+        grads = tuple(op.derivatives[i](*args) for i, a in enumerate(args) if type(a) is Value)
+        if op.checked:  # a user's derivative: a number or a Value, or an error that names the op
+            grads = tuple(d if type(d) is Value else _checked_float(d, op, "derivative") for d in grads)
+        return grads
     finally:
         _cutting_floats_forbidden.reset(token)
 

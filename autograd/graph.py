@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from autograd.value import Value
+from autograd.value import MANY, Value
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -24,10 +24,18 @@ def topological_order(root: Value) -> list[Value]:
         if node in visited:
             continue
         visited.add(node)
-        stack += (node, _PARENTS_DONE)
-        for parent in node._edges[0::2]:
-            if parent not in visited:
-                stack.append(parent)
+        stack.append(node)
+        stack.append(_PARENTS_DONE)
+        first, second = node._p0, node._p1
+        if second is MANY:
+            for parent in first:
+                if parent not in visited:
+                    stack.append(parent)
+        else:
+            if first is not None and first not in visited:
+                stack.append(first)
+            if second is not None and second not in visited:
+                stack.append(second)
     order.reverse()
     return order
 
@@ -41,7 +49,7 @@ def consumer_counts(root: Value) -> dict[Value, int]:
     counts = {root: 0}
     stack = [root]
     while stack:
-        for parent in stack.pop()._edges[0::2]:
+        for parent in stack.pop().parents:
             if parent in counts:
                 counts[parent] += 1
             else:
@@ -57,7 +65,7 @@ def iter_nodes(root: Value) -> Iterator[Value]:
     while stack:
         node = stack.pop()
         yield node
-        for parent in node._edges[0::2]:
+        for parent in node.parents:
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)

@@ -121,12 +121,20 @@ SUM     = VariadicOp("sum",     _sum_forward,  lambda *xs: (1.0,) * len(xs))
 DOT     = VariadicOp("dot",     _dot_forward,  lambda *xy: xy[len(xy) // 2 :] + xy[: len(xy) // 2])
 # fmt: on
 
-BUILTIN_OPS: tuple[Op, ...] = (ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT)
+#: The fixed-arity built-in ops, for tests and tools that go through them all.
+BUILTIN_OPS: tuple[Op, ...] = (
+    ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT,
+)  # fmt: skip
 
 
 # -- derivative helpers with the documented choices at kinks and singular points -----------------
 
 N = TypeVar("N", float, Value)
+
+
+def _data(x: float | Value) -> float:
+    """The number behind x: comparisons with == must not use Value's identity equality."""
+    return x.data if type(x) is Value else x
 
 
 def _sign(x: N) -> float:
@@ -136,8 +144,8 @@ def _sign(x: N) -> float:
 
 def _dpow_dx(x: N, y: N) -> N | float:
     """∂(x^y)/∂x = y·x^(y−1); at x = 0 it is 0 for y = 0 or y > 1, 1 for y = 1, and inf for 0 < y < 1."""
-    if x == 0 and y < 1:
-        return 0.0 if y == 0 else inf
+    if _data(x) == 0.0 and _data(y) < 1:
+        return 0.0 if _data(y) == 0.0 else inf
     return y * x ** (y - 1)
 
 
@@ -145,7 +153,7 @@ def _dpow_dy(x: N, y: N) -> N | float:
     """∂(x^y)/∂y = x^y·ln x; 0 at x = 0, and nan for x < 0 where x^y is real only at integer y."""
     if x > 0:
         return x**y * log(x)
-    return 0.0 if x == 0 else nan
+    return 0.0 if _data(x) == 0.0 else nan
 
 
 # -- gradwalk functions: a float for a float, a recorded node for a Value ---------------------------

@@ -1,8 +1,13 @@
 """`Value`: a scalar node of the computation graph, and how ops make new nodes.
 
 A node records the op that made it and, for each parent, the local derivative ∂node/∂parent as
-a plain float. The record is one flat tuple, `(parent, local_grad, parent, local_grad, …)`, and
-holds no closures, so a graph has no reference cycles and is freed by reference counting alone.
+a plain float. It holds no closures, so a graph has no reference cycles and is freed by reference
+counting alone.
+
+Most nodes have one or two parents, so those live in slots (`_p0, _g0, _p1, _g1`) rather than in
+a tuple: a node is then a single object, which halves the work of Python's cyclic garbage
+collector and the memory per op. A node with more parents (sum, dot) keeps tuples of them in
+`_p0` and `_g0`, with `_p1` set to `MANY`.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ class Value:
     names the value in drawings and explanations.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_edges", "_const")
+    __slots__ = ("data", "grad", "label", "_op", "_const", "_p0", "_g0", "_p1", "_g1")
 
     data: float
     grad: float | Value
@@ -42,20 +47,31 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op = None
-        self._edges = ()
         self._const = None
+        self._p0 = self._g0 = self._p1 = self._g1 = None
 
     # -- what the node records ---------------------------------------------------------------
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this node was computed from (empty for a leaf)."""
-        return self._edges[0::2]
+        p1 = self._p1
+        if p1 is None:
+            return () if self._p0 is None else (self._p0,)
+        return self._p0 if p1 is MANY else (self._p0, p1)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂parent for each parent, in the order of `parents`."""
-        return self._edges[1::2]
+        p1 = self._p1
+        if p1 is None:
+            return () if self._p0 is None else (self._g0,)
+        return self._g0 if p1 is MANY else (self._g0, self._g1)
+
+    @property
+    def _edges(self) -> tuple:
+        """The record as one flat tuple `(parent, local_grad, parent, local_grad, …)`."""
+        return tuple(x for pair in zip(self.parents, self.local_grads) for x in pair)
 
     @property
     def op(self) -> str:
@@ -65,7 +81,7 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         """True for a Value with no parents: made by the user, or under no_grad, or detached."""
-        return not self._edges
+        return self._p0 is None
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history."""
@@ -168,7 +184,6 @@ class Value:
     def __ge__(self, other: Value | float) -> bool:
         return self.data >= _data_of(other)
 
-
     def __float__(self) -> float:
         op_name = _cutting_floats_forbidden.get()
         if op_name:
@@ -211,49 +226,87 @@ def _data_of(x: object) -> float:
     return x.data if type(x) is Value else _as_float(x, "comparison")  # type: ignore[union-attr]
 
 
-def _node(data: float, op: AnyOp, edges: tuple, const: object) -> Value:
-    """A new interior node (no validation: callers pass floats)."""
+#: Marks a node with more than two parents: its _p0 and _g0 are tuples.
+MANY = object()
+
+
+def _node(data: float, op: AnyOp | None, parents: tuple, grads: tuple, const: object) -> Value:
+    """A new node with any number of parents (no validation: callers pass floats)."""
     node = Value.__new__(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
     node._op = op
-    node._edges = edges
     node._const = const
+    n = len(parents)
+    if n == 0:
+        node._p0 = node._g0 = node._p1 = node._g1 = None
+    elif n == 1:
+        node._p0, node._g0, node._p1, node._g1 = parents[0], grads[0], None, None
+    elif n == 2:
+        node._p0, node._p1 = parents
+        node._g0, node._g1 = grads
+    else:
+        node._p0, node._g0, node._p1, node._g1 = parents, grads, MANY, None
     return node
 
 
 def _leaf(data: float) -> Value:
     """A result computed under no_grad: a node with no history."""
-    return _node(data, None, (), None)  # type: ignore[arg-type]
+    return _node(data, None, (), (), None)
 
 
 def _unary(op: Op, x: Value) -> Value:
     """op(x) for a Value x; the hot path of every method such as `x.tanh()`."""
     xd = x.data
-    data = op.forward(xd)
-    if not is_recording():
-        return _leaf(data)
-    return _node(data, op, (x, op.derivatives[0](xd)), None)
+    node = Value.__new__(Value)
+    node.data = op.forward(xd)
+    node.grad = 0.0
+    node.label = ""
+    node._const = node._p1 = node._g1 = None
+    if is_recording():
+        node._op = op
+        node._p0 = x
+        node._g0 = op.derivatives[0](xd)
+    else:
+        node._op = node._p0 = node._g0 = None
+    return node
 
 
 def _binary(op: Op, x: Value, y: object) -> Value:
-    """op(x, y) for a Value x and a Value or number y; the hot path of `+ - * / **`."""
+    """op(x, y) for a Value x and a Value or number y; the hot path of `+ - * / **`.
+
+    Node creation is written out here rather than calling _node(), for speed.
+    """
     xd = x.data
     if type(y) is Value:
         yd = y.data
-        data = op.forward(xd, yd)
-        if not is_recording():
-            return _leaf(data)
-        d0, d1 = op.derivatives
-        return _node(data, op, (x, d0(xd, yd), y, d1(xd, yd)), None)
-    c = _number(y)
-    if c is None:
-        return NotImplemented
-    data = op.forward(xd, c)
+        const = None
+    else:
+        yd = const = _number(y)
+        if yd is None:
+            return NotImplemented
+    node = Value.__new__(Value)
+    node.data = op.forward(xd, yd)
+    node.grad = 0.0
+    node.label = ""
     if not is_recording():
-        return _leaf(data)
-    return _node(data, op, (x, op.derivatives[0](xd, c)), c)
+        node._op = node._const = node._p0 = node._g0 = node._p1 = node._g1 = None
+    elif const is None:
+        d0, d1 = op.derivatives
+        node._op = op
+        node._const = None
+        node._p0 = x
+        node._g0 = d0(xd, yd)
+        node._p1 = y
+        node._g1 = d1(xd, yd)
+    else:
+        node._op = op
+        node._const = const
+        node._p0 = x
+        node._g0 = op.derivatives[0](xd, yd)
+        node._p1 = node._g1 = None
+    return node
 
 
 def apply(op: Op, args: Sequence[object]) -> Value:
@@ -266,16 +319,15 @@ def apply(op: Op, args: Sequence[object]) -> Value:
     positions = [i for i, v in enumerate(values) if type(v) is Value]
     if not positions or not is_recording():
         return _leaf(data)
-    edges: list[object] = []
-    for i in positions:
-        edges += (values[i], _checked_float(op.derivatives[i](*floats), op, f"derivative {i}"))
+    parents = tuple(values[i] for i in positions)
+    grads = tuple(_checked_float(op.derivatives[i](*floats), op, f"derivative {i}") for i in positions)
     if len(positions) == len(values):
         const = None
     elif len(values) == 2:
         const = values[1]
     else:
         const = tuple(values)
-    return _node(data, op, tuple(edges), const)
+    return _node(data, op, parents, grads, const)
 
 
 def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
@@ -294,23 +346,25 @@ def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
         return _leaf(data)
     grads = op.grads(*floats)
     if all_values:
-        edges = tuple(x for pair in zip(values, grads) for x in pair)
-        return _node(data, op, edges, None)
-    edges = tuple(x for v, g in zip(values, grads) if type(v) is Value for x in (v, g))
-    if not edges:
+        return _node(data, op, values, grads, None)
+    kept = [(v, g) for v, g in zip(values, grads) if type(v) is Value]
+    if not kept:
         return _leaf(data)
-    return _node(data, op, edges, tuple(v if type(v) is Value else f for v, f in zip(values, floats)))
+    parents, kept_grads = zip(*kept)
+    return _node(
+        data, op, parents, kept_grads, tuple(v if type(v) is Value else f for v, f in zip(values, floats))
+    )
 
 
 def operands(node: Value) -> tuple[object, ...]:
     """The arguments node's op was applied to, in order: Values, and numbers for constants."""
     const = node._const
-    parents = node._edges[0::2]
+    parents = node.parents
     if const is None:
         return parents
     if type(const) is tuple:
         return const
-    return parents + (const,)
+    return (*parents, const)
 
 
 def _as_operand(x: object, op: Op, i: int) -> object:
@@ -318,7 +372,9 @@ def _as_operand(x: object, op: Op, i: int) -> object:
         return x
     c = _number(x)
     if c is None:
-        raise TypeError(f"op {op.name!r}: argument {i} must be a Value or a real number, got {type(x).__name__}")
+        raise TypeError(
+            f"op {op.name!r}: argument {i} must be a Value or a real number, got {type(x).__name__}"
+        )
     return c
 
 
