@@ -1,0 +1,101 @@
+"""Drawing computation graphs with Graphviz: `draw(root)` returns a `Graph`.
+
+Sits on top of the engine: the engine knows nothing of drawing, and `graphviz` is imported
+only when a picture is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from autograd.draw.collapse import plan
+from autograd.draw.dot import Style, build
+from autograd.draw.graph import Graph
+from autograd.draw.render import RendererNotFoundError, RenderError, RenderTimeoutError
+from autograd.value import Value
+
+__all__ = ["Graph", "RenderError", "RenderTimeoutError", "RendererNotFoundError", "draw"]
+
+
+def draw(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    show_local_grads: bool = False,
+    highlight: Iterable[Value] | Value = (),
+    max_nodes: int = 300,
+    params: Iterable[object] | object = None,
+    collapse: bool | None = None,
+    digits: int = 4,
+    timeout: float = 30.0,
+) -> Graph:
+    """Draw the graph of everything `root` depends on.
+
+    Each Value is a box `label | data | grad`; each op a small oval between its inputs and its
+    result; number operands are small grey boxes feeding the op. Colours tell inputs (leaves),
+    parameters, constants and the output (root) apart, with a legend.
+
+    - `show_local_grads`: write ∂result/∂input on each edge into an op.
+    - `highlight`: Values to outline in red.
+    - `params`: parameters (Values, or anything with `.parameters()` such as an nn module),
+      coloured as parameters and folded into neuron boxes when the graph is collapsed.
+    - `max_nodes`: above this many Values the graph is drawn collapsed (neurons as boxes,
+      long chains as "… n ops …"), with a note saying what is hidden; `collapse=True`/`False`
+      forces it on or off.
+    - `digits`: significant digits of the numbers; `timeout`: seconds the renderer may run.
+
+    SVG element ids are stable, from each Value's position k in
+    `autograd.graph.topological_order(root)` (the root is 0): `v{k}` is Value k (or the neuron
+    box whose output is Value k), `op{k}` the op that made it, `c{k}_{i}` its constant operand
+    i, `e{k}` the edge from op k to Value k, `e{k}_{i}` the edge of operand i into op k,
+    `skip{k}` an elided chain starting at Value k, and `more` the Values beyond max_nodes.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw(root): expected a Value, got {type(root).__name__}")
+    if not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"draw(max_nodes={max_nodes!r}): expected a positive int")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw(rankdir={rankdir!r}): expected one of 'LR', 'RL', 'TB', 'BT'")
+    p = plan(root, _params(params), max_nodes, collapse)
+    lit = {p.element(node) for node in _highlighted(highlight, p.index)}
+    style = Style(
+        show_data=show_data,
+        show_grad=show_grad,
+        show_local_grads=show_local_grads,
+        highlight=lit,
+        digits=digits,
+    )
+    return Graph(build(p, root, style, rankdir), timeout=timeout)
+
+
+def _params(params: object) -> frozenset[Value]:
+    """The parameter Values in `params`: Values, modules with .parameters(), or iterables of either."""
+    if params is None:
+        return frozenset()
+    found: set[Value] = set()
+    stack = [params]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Value):
+            found.add(item)
+        elif callable(getattr(item, "parameters", None)):
+            stack.extend(item.parameters())
+        elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+            stack.extend(item)
+        else:
+            raise TypeError(
+                f"draw(params=…): expected Values or modules with .parameters(), got {type(item).__name__}"
+            )
+    return frozenset(found)
+
+
+def _highlighted(highlight: Iterable[Value] | Value, index: dict[Value, int]) -> list[Value]:
+    items = [highlight] if isinstance(highlight, Value) else list(highlight)
+    for item in items:
+        if not isinstance(item, Value):
+            raise TypeError(f"draw(highlight=…): expected Values, got {type(item).__name__}")
+        if item not in index:
+            raise ValueError(f"draw(highlight=…): {item!r} is not in the graph of root")
+    return items

@@ -1,0 +1,218 @@
+"""The DOT description of a planned picture: record nodes for Values, small nodes for ops.
+
+User text (labels, op names) only ever reaches DOT inside HTML-like labels, escaped by
+`format.label_html`; every other attribute is built here from numbers and fixed names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from autograd.draw.collapse import Box, Plan
+from autograd.draw.format import html, label_html, number
+from autograd.value import Value, operands
+
+if TYPE_CHECKING:
+    import graphviz
+
+FONT = "Helvetica"
+HIGHLIGHT = "#dc2626"
+#: Fill colour of each kind of node, in the order the legend lists them.
+COLOURS = {
+    "input": "#dbeafe",
+    "parameter": "#fde68a",
+    "constant": "#e5e7eb",
+    "output": "#bbf7d0",
+    "neuron": "#fef3c7",
+}
+INTERIOR = "#ffffff"
+#: A Value's record: cells side by side, split by light rules (<VR/>), on the node's fill.
+RECORD_TABLE = 'BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#9ca3af"'
+OP_FILL = "#f3f4f6"
+LINE = "#4b5563"
+
+
+class Style:
+    """The drawing options, and the node kinds used so far (for the legend)."""
+
+    def __init__(
+        self,
+        *,
+        show_data: bool,
+        show_grad: bool,
+        show_local_grads: bool,
+        highlight: Collection[str],
+        digits: int,
+    ) -> None:
+        self.show_data = show_data
+        self.show_grad = show_grad
+        self.show_local_grads = show_local_grads
+        self.highlight = highlight
+        self.digits = digits
+        self.kinds: set[str] = set()
+
+    def num(self, x: float | Value) -> str:
+        return number(x.data if isinstance(x, Value) else x, self.digits)
+
+
+def build(p: Plan, root: Value, style: Style, rankdir: str) -> graphviz.Digraph:
+    """The Digraph for plan p: see `autograd.draw.draw` for the element ids."""
+    import graphviz
+
+    g = graphviz.Digraph(
+        "gradwalk",
+        graph_attr={
+            "rankdir": rankdir,
+            "bgcolor": "white",
+            "fontname": FONT,
+            "fontsize": "11",
+            "nodesep": "0.2",
+            "ranksep": "0.3",
+            "labelloc": "b",
+            "labeljust": "l",
+        },
+        node_attr={"fontname": FONT, "fontsize": "12", "color": LINE},
+        edge_attr={"fontname": FONT, "fontsize": "9", "color": LINE, "arrowsize": "0.6"},
+    )
+    params = p.params
+    for node in reversed(p.visible()):  # inputs first, so DOT text reads like the computation
+        k = p.index[node]
+        kind = "output" if node is root else "parameter" if node in params else ""
+        kind = kind or ("input" if node.is_leaf else "")
+        _value_node(g, f"v{k}", node, kind, style)
+        if not node.is_leaf:
+            _op_node(g, p, node, k, style)
+    for box in p.boxes:
+        _box_node(g, box, style)
+        _box_inputs(g, p, box)
+    g.attr(label=_legend(style, p.notes))
+    return g
+
+
+def _value_node(g: graphviz.Digraph, name: str, node: Value, kind: str, style: Style) -> None:
+    cells = []
+    if node.label:
+        cells.append(f"<B>{label_html(node.label)}</B>")
+    if style.show_data:
+        cells.append(f"data {style.num(node.data)}")
+    if style.show_grad:
+        cells.append(f"grad {style.num(node.grad)}")
+    if kind:
+        style.kinds.add(kind)
+    _record(g, name, cells or ["&#160;"], COLOURS.get(kind, INTERIOR), style, "box")
+
+
+def _record(g: graphviz.Digraph, name: str, cells: list[str], fill: str, style: Style, shape: str) -> None:
+    row = "<VR/>".join(f"<TD>{cell}</TD>" for cell in cells)
+    table = f"<<TABLE {RECORD_TABLE}><TR>{row}</TR></TABLE>>"
+    lit = name in style.highlight
+    g.node(
+        name,
+        table,
+        id=name,
+        shape=shape,
+        style="filled,rounded" if shape != "box" else "filled",
+        fillcolor=fill,
+        margin="0.02",
+        color=HIGHLIGHT if lit else LINE,
+        penwidth="3" if lit else "1",
+    )
+
+
+def _op_node(g: graphviz.Digraph, p: Plan, node: Value, k: int, style: Style) -> None:
+    op_name = f"op{k}"
+    g.node(
+        op_name,
+        f"<{label_html(node.op, 16)}>",
+        id=op_name,
+        shape="ellipse",
+        style="filled",
+        fillcolor=OP_FILL,
+        fontsize="11",
+        width="0.3",
+        height="0.3",
+        margin="0.04,0.02",
+    )
+    g.edge(op_name, f"v{k}", id=f"e{k}")
+    grads = node.local_grads
+    slot = 0
+    for i, operand in enumerate(operands(node)):
+        if isinstance(operand, Value):
+            label = f"<∂={style.num(grads[slot])}>" if style.show_local_grads else None
+            slot += 1
+            g.edge(p.element(operand), op_name, label, id=f"e{k}_{i}")
+        else:
+            const = f"c{k}_{i}"
+            style.kinds.add("constant")
+            g.node(
+                const,
+                f"<{style.num(operand)}>",
+                id=const,
+                shape="box",
+                style="filled,rounded",
+                fillcolor=COLOURS["constant"],
+                fontsize="10",
+                width="0.2",
+                height="0.2",
+                margin="0.04,0.02",
+            )
+            g.edge(const, op_name, id=f"e{k}_{i}")
+
+
+def _box_node(g: graphviz.Digraph, box: Box, style: Style) -> None:
+    if box.kind == "neuron":
+        out = box.output
+        assert out is not None
+        title = "neuron" + (f" {label_html(out.label)}" if out.label else "")
+        params = f"{box.n_params} param" + ("" if box.n_params == 1 else "s")
+        activation = f" · {label_html(box.activation, 16)}" if box.activation else ""
+        cells = [f"<B>{title}</B> · {params}{activation}", f"out {style.num(out.data)}"]
+        if style.show_grad:
+            cells.append(f"grad {style.num(out.grad)}")
+        style.kinds.add("neuron")
+        _record(g, box.name, cells, COLOURS["neuron"], style, "box")
+        return
+    text = f"… {len(box.members):,} ops …" if box.kind == "chain" else f"… {len(box.members):,} more values …"
+    lit = box.name in style.highlight
+    g.node(
+        box.name,
+        f"<{html(text)}>",
+        id=box.name,
+        shape="box",
+        style="dashed,rounded",
+        fontsize="11",
+        color=HIGHLIGHT if lit else LINE,
+        penwidth="3" if lit else "1",
+    )
+
+
+def _box_inputs(g: graphviz.Digraph, p: Plan, box: Box) -> None:
+    """Edges into a box from the Values outside it that its members read (once each)."""
+    if box.kind == "more":
+        return
+    members = set(box.members)
+    sources: dict[str, None] = {}
+    for member in box.members:
+        for parent in member.parents:
+            if parent not in members:
+                sources[p.element(parent)] = None
+    for source in sources:
+        if source != box.name:
+            g.edge(source, box.name)
+
+
+def _legend(style: Style, notes: list[str]) -> str:
+    """The graph label: a colour key for the kinds of node drawn, and the notes on what is hidden."""
+    shown = [(kind, fill) for kind, fill in COLOURS.items() if kind in style.kinds]
+    keys = [f'<TD BGCOLOR="{fill}" BORDER="1">{kind}</TD>' for kind, fill in shown]
+    if style.highlight:
+        keys.append(f'<TD BORDER="2" COLOR="{HIGHLIGHT}">highlighted</TD>')
+    rows = []
+    if keys:
+        key_table = f'<TABLE ALIGN="LEFT" BORDER="0" CELLSPACING="3"><TR>{"".join(keys)}</TR></TABLE>'
+        rows.append(f'<TR><TD ALIGN="LEFT">{key_table}</TD></TR>')
+    rows += [f'<TR><TD ALIGN="LEFT">{html(note)}</TD></TR>' for note in notes]
+    if not rows:
+        return ""
+    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'

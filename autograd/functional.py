@@ -1,0 +1,207 @@
+"""Derivatives as functions: `grad`, `value_and_grad` and `hessian`, to any order.
+
+All three are thin wrappers over `_gradients`, one backward pass that leaves every `.grad` as it
+found it. Each call differentiates through fresh input nodes of its own, so nested calls never
+mix up their derivatives; a call nested in another one, or given Values, returns Values built
+with `create_graph=True`, which is what lets the outer call differentiate through it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import reprlib
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+
+from autograd.backprop import backward
+from autograd.grad_mode import enable_grad
+from autograd.graph import iter_nodes
+from autograd.value import Value, _cutting_floats_forbidden
+
+Scalar = float | Value
+Argnums = int | tuple[int, ...]
+
+#: How many grad/value_and_grad/hessian calls are evaluating their function right now. Inside
+#: one, an inner call must return Values: its result may depend on the outer call's inputs.
+_depth: ContextVar[int] = ContextVar("gradwalk_functional_depth", default=0)
+
+
+def grad(f: Callable[..., Scalar], argnums: Argnums = 0) -> Callable[..., Scalar | tuple[Scalar, ...]]:
+    """The function x ↦ ∂f/∂x_i (i = argnums): a number for an int argnums, a tuple for a tuple.
+
+    Given floats it returns floats; given Values, or called inside another grad, it returns
+    Values that can be differentiated again, so `grad(grad(f))` is the second derivative.
+    """
+    value_and_df = _value_and_grad(f, argnums, "grad")
+
+    def df(*args: object) -> Scalar | tuple[Scalar, ...]:
+        return value_and_df(*args)[1]
+
+    df.__name__ = df.__qualname__ = f"grad({_name(f)})"
+    return df
+
+
+def value_and_grad(
+    f: Callable[..., Scalar], argnums: Argnums = 0
+) -> Callable[..., tuple[Scalar, Scalar | tuple[Scalar, ...]]]:
+    """The function x ↦ (f(x), ∂f/∂x_i), both from one evaluation of f; see `grad`."""
+    return _value_and_grad(f, argnums, "value_and_grad")
+
+
+def _value_and_grad(
+    f: Callable[..., Scalar], argnums: Argnums, kind: str
+) -> Callable[..., tuple[Scalar, Scalar | tuple[Scalar, ...]]]:
+    positions = _check_argnums(argnums, kind)
+    where = f"{kind}({_name(f)}, argnums={argnums!r})"
+
+    def value_and_df(*args: object) -> tuple[Scalar, Scalar | tuple[Scalar, ...]]:
+        indices = _resolve(positions, len(args), where)
+        as_values = _wants_values(args)
+        inputs = _fresh_inputs(args, indices, where)
+        out = _evaluate(f, _with_inputs(args, inputs), where)
+        grads = _gradients(out, list(inputs.values()), create_graph=as_values)
+        by_position = dict(zip(inputs, grads, strict=True))
+        result = tuple(_returned(by_position[i], as_values) for i in indices)
+        return _returned(out, as_values), (result[0] if type(argnums) is int else result)
+
+    value_and_df.__name__ = value_and_df.__qualname__ = f"value_and_grad({_name(f)})"
+    return value_and_df
+
+
+def hessian(f: Callable[..., Scalar]) -> Callable[..., list[list[Scalar]]]:
+    """The function x ↦ H with H[i][j] = ∂²f/∂x_i∂x_j over all of f's arguments (n×n lists)."""
+
+    def hess(*args: object) -> list[list[Scalar]]:
+        where = f"hessian({_name(f)})"
+        if not args:
+            raise TypeError(f"{where}: give at least one argument to differentiate by")
+        as_values = _wants_values(args)
+        inputs = list(_fresh_inputs(args, range(len(args)), where).values())
+        out = _evaluate(f, inputs, where)
+        first = _gradients(out, inputs, create_graph=True)
+        return [
+            [_returned(d, as_values) for d in _gradients(g, inputs, create_graph=as_values)] for g in first
+        ]
+
+    hess.__name__ = hess.__qualname__ = f"hessian({_name(f)})"
+    return hess
+
+
+# -- the core -------------------------------------------------------------------------------------
+
+
+def _gradients(out: Scalar, inputs: Sequence[Value], *, create_graph: bool) -> list[Scalar]:
+    """∂out/∂x for each x in inputs, by one backward pass; every .grad is restored afterwards.
+
+    Restoring is what keeps levels apart: an inner pass also reaches the outer level's inputs
+    (and any Value f closes over), and must not leave its partial derivatives in their grads.
+    """
+    if type(out) is not Value:
+        return [0.0] * len(inputs)  # f returned a number: nothing depends on the inputs
+    saved = [(node, node.grad) for node in iter_nodes(out)]
+    try:
+        backward(out, create_graph=create_graph)
+        return [x.grad for x in inputs]  # an input out does not depend on keeps its fresh 0.0
+    finally:
+        for node, g in saved:
+            node.grad = g
+
+
+def _fresh_inputs(args: Sequence[object], indices: Sequence[int], where: str) -> dict[int, Value]:
+    """A new node for each differentiated argument: a leaf for a number, `x + 0` for a Value x.
+
+    For a Value the new node keeps the path back to x (so an outer level can differentiate
+    through this one) while its own grad holds only this level's derivative.
+    """
+    inputs: dict[int, Value] = {}
+    with enable_grad():
+        for i in indices:
+            if i in inputs:
+                continue
+            a = args[i]
+            if type(a) is Value:
+                inputs[i] = a + 0.0
+                inputs[i].label = a.label
+            elif type(a) is not bool and isinstance(a, numbers.Real):
+                inputs[i] = Value(float(a))
+            else:
+                raise TypeError(
+                    f"{where}: argument {i} is differentiated, so it must be a real number or a Value, "
+                    f"got {type(a).__name__} {reprlib.repr(a)}"
+                )
+    return inputs
+
+
+def _with_inputs(args: Sequence[object], inputs: dict[int, Value]) -> list[object]:
+    return [inputs.get(i, a) for i, a in enumerate(args)]
+
+
+def _evaluate(f: Callable[..., Scalar], args: Sequence[object], where: str) -> Scalar:
+    """f(*args) with the graph recorded (even inside no_grad), counted as one nesting level.
+
+    float(value) is refused meanwhile: `math.sin(x)` would return a plain number and the
+    derivative would silently lose that path (to 0 for `grad(math.sin)`).
+    """
+    depth = _depth.set(_depth.get() + 1)
+    no_float = _cutting_floats_forbidden.set(where)
+    try:
+        with enable_grad():
+            out = f(*args)
+    except TypeError as error:
+        if not str(error).startswith(f"op {where!r}:"):
+            raise
+        raise TypeError(
+            f"{where}: f turned a Value into a float (with math.sin(x) or float(x), say), which cuts "
+            "the graph, so its derivative would be lost; use gradwalk functions (autograd.sin, "
+            "autograd.exp, …) or make an op with autograd.op"
+        ) from None
+    finally:
+        _cutting_floats_forbidden.reset(no_float)
+        _depth.reset(depth)
+    if type(out) is Value:
+        return out
+    if type(out) is not bool and isinstance(out, numbers.Real):
+        return float(out)
+    raise TypeError(
+        f"{where}: f must return one scalar (a Value or a real number), got {type(out).__name__} "
+        f"{reprlib.repr(out)}; differentiate each output separately"
+    )
+
+
+def _wants_values(args: Sequence[object]) -> bool:
+    """Return Values (built with create_graph) when given Values or called inside another call."""
+    return _depth.get() > 0 or any(type(a) is Value for a in args)
+
+
+def _returned(x: Scalar, as_value: bool) -> Scalar:
+    if as_value:
+        return x if type(x) is Value else Value(x)
+    return x.data if type(x) is Value else x
+
+
+def _check_argnums(argnums: object, where: str) -> tuple[int, ...]:
+    if type(argnums) is int:
+        return (argnums,)
+    if type(argnums) is tuple and argnums and all(type(i) is int for i in argnums):
+        return argnums
+    raise TypeError(f"{where}: argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+
+
+def _resolve(positions: tuple[int, ...], n: int, where: str) -> list[int]:
+    """argnums as indices into f's n arguments (negative ones count from the end)."""
+    for i in positions:
+        if not -n <= i < n:
+            raise ValueError(
+                f"{where}: argnum {i} is out of range, f was called with {n} argument(s) "
+                f"(valid: 0..{n - 1}, or -{n}..-1)"
+                if n
+                else f"{where}: f was called with no arguments, so there is nothing to differentiate"
+            )
+    return [i % n for i in positions]
+
+
+def _name(f: object) -> str:
+    return getattr(f, "__name__", type(f).__name__)
+
+
+__all__ = ["grad", "hessian", "value_and_grad"]

@@ -1,0 +1,29 @@
+"""gradwalk's neural-network package, built on the public API of `autograd`.
+
+`MLP(2, [16, 16, 1])` builds a model with 337 named parameters; the losses take lists and return
+the mean as a Value; `optim.SGD(model.parameters(), lr=0.1)` updates them after `backward()`;
+`model.save(path)` and `nn.load(path)` write and read a checked, versioned JSON file.
+"""
+
+from nn import data, optim
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
+from nn.losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss, softplus
+from nn.module import Module, load
+from nn.serialize import ModelFileError
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "Layer",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "data",
+    "hinge_loss",
+    "load",
+    "mse_loss",
+    "optim",
+    "softplus",
+]

@@ -1,0 +1,198 @@
+"""Neuron, Layer and MLP: a multi-layer perceptron of scalar Values.
+
+A neuron computes act(w·x + b). By default the weighted sum is one `dot` node, so a forward pass
+builds few nodes and a drawing shows each neuron as one box; `fused=False` builds it op by op,
+`w0*x0 + w1*x1 + … + b`, with the same result and the same gradients, for teaching.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from autograd import Value, dot
+from nn.module import Module
+
+#: `random.Random` or the `random` module itself: both have `uniform`, `gauss` and `shuffle`.
+RandomSource = random.Random | ModuleType
+Inputs = Sequence[Value | float]
+
+#: The activations a neuron can apply to its weighted sum.
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": lambda z: z,
+}
+
+
+def _checked_activation(activation: object) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}"
+        )
+    return activation  # type: ignore[return-value]
+
+
+def _checked_size(n: object, what: str) -> int:
+    if type(n) is not int or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def as_rng(rng: RandomSource | int | None) -> RandomSource:
+    """The random source for initial weights: Python's `random` module by default (so that
+    `random.seed(…)` reproduces a model), a given `random.Random`, or a new one seeded by an int."""
+    if rng is None or rng is random:
+        return random
+    if isinstance(rng, random.Random):
+        return rng
+    if type(rng) is int:
+        return random.Random(rng)
+    raise TypeError(f"rng must be a random.Random, an int seed or None, got {type(rng).__name__}")
+
+
+class Neuron(Module):
+    """act(w·x + b), with weights drawn uniformly from (−1, 1) and the bias 0."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        fused: bool = True,
+        rng: random.Random | int | None = None,
+        name: str = "",
+    ) -> None:
+        _checked_size(nin, "Neuron: nin")
+        self.activation = _checked_activation(activation)
+        draw = as_rng(rng).uniform
+        prefix = f"{name}." if name else ""
+        self.w = [Value(draw(-1, 1), label=f"{prefix}w{i}") for i in range(nin)]
+        self.b = Value(0.0, label=f"{prefix}b")
+        self.fused = fused
+        self._name = name or "neuron"
+        self._act = ACTIVATIONS[activation]
+
+    def __call__(self, x: Inputs) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        return self._forward(x)
+
+    def _forward(self, x: Inputs) -> Value:
+        if self.fused:
+            z = dot([*self.w, self.b], [*x, 1.0])
+        else:
+            z = self.w[0] * x[0]
+            for wi, xi in zip(self.w[1:], x[1:]):
+                z = z + wi * xi
+            z = z + self.b
+        out = self._act(z)
+        out.label = self._name
+        return out
+
+    def architecture_args(self) -> dict[str, object]:
+        return {"nin": len(self.w), "activation": self.activation}
+
+    def extra_repr(self) -> str:
+        return f"{len(self.w)}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same inputs; returns a Value for one neuron, else a list."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        fused: bool = True,
+        rng: random.Random | int | None = None,
+        name: str = "",
+    ) -> None:
+        _checked_size(nin, "Layer: nin")
+        _checked_size(nout, "Layer: nout")
+        rng = as_rng(rng)
+        prefix = f"{name}." if name else ""
+        self.neurons = [
+            Neuron(nin, activation, fused=fused, rng=rng, name=f"{prefix}n{j}") for j in range(nout)
+        ]
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        out = self.forward(x)
+        return out[0] if len(out) == 1 else out
+
+    def forward(self, x: Inputs) -> list[Value]:
+        """The outputs of all neurons, always as a list."""
+        nin = len(self.neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
+        return [n._forward(x) for n in self.neurons]
+
+    def architecture_args(self) -> dict[str, object]:
+        first = self.neurons[0]
+        return {"nin": len(first.w), "nout": len(self.neurons), "activation": first.activation}
+
+    def extra_repr(self) -> str:
+        args = self.architecture_args()
+        return f"{args['nin']} → {args['nout']}, activation={args['activation']!r}"
+
+    def __repr__(self) -> str:  # the neurons are all alike; the one-line form says everything
+        return f"Layer({self.extra_repr()})"
+
+
+class MLP(Module):
+    """Layers of sizes `nouts` on `nin` inputs; hidden layers use `activation`, the last is linear."""
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        *,
+        fused: bool = True,
+        rng: random.Random | int | None = None,
+    ) -> None:
+        _checked_size(nin, "MLP: nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        for n in nouts:
+            _checked_size(n, "MLP: each layer size")
+        _checked_activation(activation)
+        self.activation = activation
+        rng = as_rng(rng)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation if i < last else "linear",
+                fused=fused,
+                rng=rng,
+                name=f"L{i}",
+            )
+            for i in range(len(nouts))
+        ]
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        nin = len(self.layers[0].neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"MLP: expected {nin} inputs, got {len(x)}")
+        for layer in self.layers:
+            x = [n._forward(x) for n in layer.neurons]
+        return x[0] if len(x) == 1 else x  # type: ignore[return-value]
+
+    def architecture_args(self) -> dict[str, object]:
+        return {
+            "nin": len(self.layers[0].neurons[0].w),
+            "nouts": [len(layer.neurons) for layer in self.layers],
+            "activation": self.activation,
+        }
+
+    def extra_repr(self) -> str:
+        args = self.architecture_args()
+        count = len(self.parameters())
+        return f"{args['nin']} → {args['nouts']}, activation={args['activation']!r}, {count} parameters"

@@ -1,0 +1,259 @@
+"""Rendering drawings with each renderer: SVG content, files, errors, timeout, safe labels."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+import time
+
+import pytest
+from components import require
+from draw_helpers import (
+    SVG_NS,
+    mlp_like,
+    pure_renderer,
+    svg_ids,
+    svg_root,
+    svg_text,
+    system_dot,
+    without_system_dot,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, draw
+from autograd.draw import RendererNotFoundError, RenderError, RenderTimeoutError
+from autograd.draw.format import display_text, number
+from autograd.draw.render import find_renderer
+from autograd.graph import topological_order
+
+RENDERERS = ["system dot", "graphviz-pure"]
+
+
+@pytest.fixture(params=RENDERERS)
+def renderer(request, monkeypatch, tmp_path):
+    """Each test runs with the system dot, then with graphviz-pure and no dot on PATH."""
+    if request.param == "system dot":
+        require(system_dot() is not None, "Graphviz `dot` is not installed")
+        monkeypatch.delenv("GRADWALK_DOT", raising=False)
+        assert find_renderer() == system_dot()
+    else:
+        require(pure_renderer() is not None, "graphviz-pure is not installed")
+        without_system_dot(monkeypatch, tmp_path)
+        assert find_renderer() == pure_renderer()
+    return request.param
+
+
+def small():
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w + 1.0).tanh()
+    y.backward()
+    return x, w, y
+
+
+def test_svg_shows_labels_data_grads_and_ids(renderer):
+    _x, w, y = small()
+    svg = draw(y, show_local_grads=True).svg()
+    text = svg_text(svg)
+    for node in topological_order(y):
+        assert f"data {number(node.data)}" in text
+        assert f"grad {number(node.grad)}" in text
+    assert "x" in text.split() and "w" in text.split() and "tanh" in text.split()
+    assert f"∂={number(w.data)}" in text
+    assert {"v0", "v1", "v2", "v3", "v4", "op0", "op1", "op2", "c1_1", "e0", "e2_0"} <= svg_ids(svg)
+
+
+def test_svg_is_self_contained_and_small(renderer):
+    _x, _w, y = small()
+    svg = draw(y).svg()
+    assert svg.startswith("<svg")
+    assert "<!DOCTYPE" not in svg and "<?xml" not in svg and "<!--" not in svg
+    root = svg_root(svg)
+    refs = [el for el in root.iter() if any(k.endswith("href") for k in el.attrib)]
+    assert refs == [] and "<image" not in svg
+    assert len(svg) < 20_000
+
+
+def test_repr_mimebundle_gives_svg(renderer):
+    _x, _w, y = small()
+    graph = draw(y)
+    bundle = graph._repr_mimebundle_()
+    assert bundle["image/svg+xml"] == graph.svg()
+
+
+def test_restyling_the_digraph_changes_the_picture(renderer):
+    _x, _w, y = small()
+    graph = draw(y)
+    before = graph.svg()
+    graph.digraph.attr(bgcolor="#123456")
+    assert "#123456" not in before and "#123456" in graph.svg()
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf", ".dot", ".gv"])
+def test_save_writes_each_format(renderer, suffix, tmp_path):
+    _x, _w, y = small()
+    graph = draw(y)
+    path = tmp_path / f"graph{suffix}"
+    if suffix == ".pdf" and renderer == "graphviz-pure":
+        with pytest.raises(RenderError, match=r"cannot write 'pdf'.*png"):
+            graph.save(path)
+        return
+    assert graph.save(path) == path
+    data = path.read_bytes()
+    expected = {
+        ".svg": b"<svg",
+        ".png": b"\x89PNG\r\n\x1a\n",
+        ".pdf": b"%PDF-",
+        ".dot": b"digraph",
+        ".gv": b"digraph",
+    }
+    assert data.startswith(expected[suffix])
+    if suffix == ".svg":
+        assert "data -3" in svg_text(data.decode())
+
+
+def test_save_refuses_an_unknown_suffix(tmp_path):
+    _x, _w, y = small()
+    with pytest.raises(ValueError, match=r"unsupported suffix '\.jpg'.*\.svg, \.png, \.pdf"):
+        draw(y).save(tmp_path / "graph.jpg")
+    assert not (tmp_path / "graph.jpg").exists()
+
+
+def test_no_renderer_names_what_to_install(monkeypatch, tmp_path):
+    without_system_dot(monkeypatch, tmp_path)
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    _x, _w, y = small()
+    graph = draw(y)
+    assert "digraph" in graph.source  # the DOT text needs no renderer
+    with pytest.raises(
+        RendererNotFoundError, match=r"install Graphviz.*pip install graphviz-pure.*GRADWALK_DOT"
+    ):
+        graph.svg()
+    assert "install Graphviz" in graph._repr_mimebundle_()["text/plain"]
+
+
+def test_gradwalk_dot_naming_nothing_is_an_error(monkeypatch):
+    monkeypatch.setenv("GRADWALK_DOT", "/no/such/dot")
+    with pytest.raises(RendererNotFoundError, match=r"GRADWALK_DOT='/no/such/dot' is not an executable"):
+        draw(Value(1.0)).svg()
+
+
+def test_gradwalk_dot_chooses_the_renderer(monkeypatch):
+    require(pure_renderer() is not None, "graphviz-pure is not installed")
+    monkeypatch.setenv("GRADWALK_DOT", pure_renderer())
+    assert find_renderer() == pure_renderer()
+    from autograd.draw import render
+
+    raw = render.run(draw(Value(1.0)).source, "svg", 10.0).decode()
+    assert "graphviz-pure" in raw  # the renderer names itself in a comment of its SVG
+
+
+def test_a_hanging_renderer_is_stopped(monkeypatch, tmp_path):
+    if os.name != "posix":
+        pytest.skip("the test renderer is a shell script")
+    script = tmp_path / "slow-dot"
+    script.write_text("#!/bin/sh\nsleep 30\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("GRADWALK_DOT", str(script))
+    _x, _w, y = small()
+    graph = draw(y, timeout=0.5)
+    start = time.perf_counter()
+    with pytest.raises(RenderTimeoutError, match=r"did not finish within 0\.5 s"):
+        graph.svg()
+    assert time.perf_counter() - start < 5.0
+
+
+def test_a_failing_renderer_reports_its_message(monkeypatch, tmp_path):
+    script = tmp_path / "bad-dot"
+    script.write_text("#!/bin/sh\necho 'syntax error in line 1' >&2\nexit 3\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("GRADWALK_DOT", str(script))
+    with pytest.raises(RenderError, match=r"exit 3.*syntax error in line 1"):
+        draw(Value(1.0)).svg()
+
+
+def test_long_chain_renders_collapsed_within_seconds(renderer):
+    x = Value(1.0, "x")
+    y = x
+    for i in range(100_000):
+        y = y * 1.0001 if i % 2 else y + 0.5
+    start = time.perf_counter()
+    svg = draw(y).svg()
+    assert time.perf_counter() - start < 10.0
+    text = svg_text(svg)
+    assert "… 99,995 ops …" in text and "raise max_nodes" in text
+
+
+def node_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """The bounding box of each node's outline (polygon or ellipse) in the SVG."""
+    boxes = []
+    for group in svg_root(svg).iter(f"{SVG_NS}g"):
+        if group.get("class") != "node":
+            continue
+        shape = group.find(f"{SVG_NS}polygon")
+        if shape is None:
+            shape = group.find(f"{SVG_NS}path")
+        if shape is not None and shape.get("points"):
+            nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", shape.get("points"))]
+            xs, ys = nums[0::2], nums[1::2]
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+        ellipse = group.find(f"{SVG_NS}ellipse")
+        if ellipse is not None:
+            cx, cy, rx, ry = (float(ellipse.get(k)) for k in ("cx", "cy", "rx", "ry"))
+            boxes.append((cx - rx, cy - ry, cx + rx, cy + ry))
+    return boxes
+
+
+def test_mlp_with_params_is_legible_at_a_glance(renderer):
+    loss, params, _ = mlp_like([2, 4, 4, 1], [0.5, -1.0])
+    svg = draw(loss, params=params).svg()
+    root = svg_root(svg)
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert width < 1800 and height < 400  # fits a notebook cell at full font size
+    assert svg_text(svg).count("neuron") >= 9
+    boxes = node_boxes(svg)
+    assert len(boxes) < 40
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+            assert not overlap, f"nodes overlap: {a} {b}"
+
+
+def test_real_mlp_draws_with_its_neurons_folded(renderer):
+    nn = pytest.importorskip("nn")
+    model = nn.MLP(2, [4, 4, 1], rng=0)
+    out = model([Value(0.5, "x0"), Value(-1.0, "x1")])
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    graph = draw(loss, params=model)
+    assert "9 neurons drawn as boxes, with 37 parameters inside" in graph.source
+    text = svg_text(graph.svg())
+    assert text.count("neuron") >= 9
+    assert f"data {number(loss.data)}" in text
+
+
+# -- safe labels: whatever the text, the DOT parses, the SVG is XML, and the label is text ----------
+
+labels = st.text(min_size=1, max_size=20) | st.sampled_from(
+    ['"', "<script>alert(1)</script>", "a\\Nb", "{a|b}", "line\nbreak", "]] -> x [color=red]", "&lt;"]
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=labels, op_name=labels)
+def test_any_label_is_shown_as_text(renderer, label, op_name):
+    import autograd
+
+    custom = autograd.op(op_name, lambda x: 2 * x, lambda x: 2.0)
+    y = custom(Value(1.5, label))
+    svg = draw(y).svg()
+    root = svg_root(svg)  # well-formed XML, else this raises
+    text = svg_text(svg)
+    assert " ".join(display_text(label).split()) in text
+    assert " ".join(display_text(op_name, 16).split()) in text
+    assert all(el.tag.startswith(SVG_NS) for el in root.iter())
+    assert not any(el.tag.endswith("script") for el in root.iter())
+    assert {"v0", "v1", "op0"} <= svg_ids(svg)
