@@ -18,6 +18,10 @@ from autograd.value import Value, _as_float, _unary, apply_variadic
 
 inf, nan = math.inf, math.nan
 
+#: A float or a Value: derivative rules are written once and evaluated on either.
+N = TypeVar("N", float, Value)
+
+
 # -- forwards with the edge-case policy -----------------------------------------------------------
 
 
@@ -93,9 +97,18 @@ def _sum_forward(*xs: float) -> float:
     return sum(xs, 0.0)
 
 
-def _dot_forward(*xy: float) -> float:
-    n = len(xy) // 2
-    return sum(map(operator.mul, xy[:n], xy[n:]), 0.0)
+def _dot_forward(*operands: float) -> float:
+    """c + x0·y0 + … + xn−1·yn−1, for operands x0…xn−1, y0…yn−1 and an optional start c."""
+    n = len(operands) // 2
+    total = sum(map(operator.mul, operands[:n], operands[n : 2 * n]), 0.0)
+    return total + operands[-1] if len(operands) % 2 else total
+
+
+def _dot_grads(*operands: N) -> tuple[N | float, ...]:
+    """∂/∂xi = yi, ∂/∂yi = xi and ∂/∂c = 1, in the order of the operands."""
+    n = len(operands) // 2
+    grads = operands[n : 2 * n] + operands[:n]
+    return (*grads, 1.0) if len(operands) % 2 else grads
 
 
 # fmt: off
@@ -118,7 +131,7 @@ SQRT    = Op("sqrt",    _sqrt,          lambda x: 0.5 / sqrt(x) if x > 0 else in
 
 #  name                          forward        all n derivatives at once
 SUM     = VariadicOp("sum",     _sum_forward,  lambda *xs: (1.0,) * len(xs))
-DOT     = VariadicOp("dot",     _dot_forward,  lambda *xy: xy[len(xy) // 2 :] + xy[: len(xy) // 2])
+DOT     = VariadicOp("dot",     _dot_forward,  _dot_grads)
 # fmt: on
 
 #: The fixed-arity built-in ops, for tests and tools that go through them all.
@@ -128,8 +141,6 @@ BUILTIN_OPS: tuple[Op, ...] = (
 
 
 # -- derivative helpers with the documented choices at kinks and singular points -----------------
-
-N = TypeVar("N", float, Value)
 
 
 def _data(x: float | Value) -> float:
@@ -204,9 +215,14 @@ def sum_(values: Iterable[Value | float]) -> Value:
     return apply_variadic(SUM, values)
 
 
-def dot(xs: Iterable[Value | float], ys: Iterable[Value | float]) -> Value:
-    """x0·y0 + … + xn−1·yn−1 as one node; ∂/∂xi = yi and ∂/∂yi = xi."""
+def dot(xs: Iterable[Value | float], ys: Iterable[Value | float], start: Value | float = 0.0) -> Value:
+    """start + x0·y0 + … + xn−1·yn−1 as one node; ∂/∂xi = yi, ∂/∂yi = xi, ∂/∂start = 1.
+
+    With `start`, a neuron's whole weighted sum w·x + b is one node: `dot(w, x, b)`.
+    """
     xs, ys = tuple(xs), tuple(ys)
     if len(xs) != len(ys):
         raise ValueError(f"dot: xs and ys differ in length ({len(xs)} vs {len(ys)})")
+    if type(start) is Value or start != 0:
+        return apply_variadic(DOT, (*xs, *ys, start))
     return apply_variadic(DOT, xs + ys)

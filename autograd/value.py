@@ -16,6 +16,8 @@ import numbers
 import reprlib
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
+from itertools import compress
+from operator import attrgetter
 
 from autograd.grad_mode import is_recording
 from autograd.op import Op, VariadicOp
@@ -331,29 +333,44 @@ def apply(op: Op, args: Sequence[object]) -> Value:
 
 
 def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
-    """op(*operands) for a variadic op such as sum or dot: one node with many parents."""
-    values = tuple(operands)
-    floats = []
-    all_values = True
+    """op(*operands) for a variadic op such as sum or dot: one node with many parents.
+
+    The hot path of a neuron's weighted sum, so the operands' types are checked once, with
+    C-level map and set, rather than one by one.
+    """
+    values = operands if type(operands) is tuple else tuple(operands)
+    kinds = set(map(type, values))
+    if kinds == _JUST_VALUES:
+        floats = list(map(_DATA, values))
+        data = op.forward(*floats)
+        if not is_recording():
+            return _leaf(data)
+        return _node(data, op, values, op.grads(*floats), None)
+    floats, is_value = [], []
     for i, v in enumerate(values):
         if type(v) is Value:
             floats.append(v.data)
+            is_value.append(True)
         else:
-            floats.append(_as_float(v, f"{op.name}: operand {i}"))
-            all_values = False
+            floats.append(v if type(v) is float else _as_float(v, f"{op.name}: operand {i}"))
+            is_value.append(False)
     data = op.forward(*floats)
-    if not is_recording():
+    if not is_recording() or True not in is_value:
         return _leaf(data)
-    grads = op.grads(*floats)
-    if all_values:
-        return _node(data, op, values, grads, None)
-    kept = [(v, g) for v, g in zip(values, grads) if type(v) is Value]
-    if not kept:
-        return _leaf(data)
-    parents, kept_grads = zip(*kept)
-    return _node(
-        data, op, parents, kept_grads, tuple(v if type(v) is Value else f for v, f in zip(values, floats))
+    parents = tuple(compress(values, is_value))
+    grads = tuple(compress(op.grads(*floats), is_value))
+    # The operands, numbers included, as `_const`: what the op was applied to.
+    const = (
+        tuple(v if b else f for v, f, b in zip(values, floats, is_value))
+        if kinds - _VALUES_AND_FLOATS
+        else values
     )
+    return _node(data, op, parents, grads, const)
+
+
+_DATA = attrgetter("data")
+_JUST_VALUES = {Value}
+_VALUES_AND_FLOATS = {Value, float}
 
 
 def operands(node: Value) -> tuple[object, ...]:

@@ -5,14 +5,15 @@ SGD update. It is timed for gradwalk with fused neurons (one `dot` node each), g
 (`fused=False`), micrograd 0.1.0 (as in its demo), and a hand-written float version with the
 backward pass derived by hand, the floor for pure Python. All four start from the same weights
 and data, and their first losses are checked to agree. The garbage collector is left on, as
-users have it; each figure is the median of several repetitions.
+users have it. Each figure is the median over several blocks of consecutive steps.
 
-    python bench/moons.py [--reps N] [--micrograd-reps N]
+    python bench/moons.py [--rounds N] [--steps N] [--micrograd-steps N]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -101,7 +102,9 @@ def float_step(X: list[list[float]], labels: list[int]) -> Callable[[], float]:
                     gB[layer][j] += d
                 if layer:  # through relu: the gradient passes where the activation was positive
                     delta = [u if ai > 0.0 else 0.0 for u, ai in zip(upstream, a)]
-        reg = sum(w * w for layer in W for row in layer for w in row) + sum(b * b for layer in B for b in layer)
+        reg = sum(w * w for layer in W for row in layer for w in row) + sum(
+            b * b for layer in B for b in layer
+        )
         for W_l, gW_l, B_l, gB_l in zip(W, gW, B, gB):
             for row, grow in zip(W_l, gW_l):
                 for i, w in enumerate(row):
@@ -113,35 +116,48 @@ def float_step(X: list[list[float]], labels: list[int]) -> Callable[[], float]:
     return step
 
 
-def median_seconds(step: Callable[[], float], reps: int) -> tuple[float, list[float]]:
-    times, losses = [], []
-    for _ in range(reps):
-        start = time.perf_counter()
-        losses.append(step())
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), losses
+def time_in_rounds(
+    runs: dict[str, tuple[Callable[[], float], int]], rounds: int
+) -> dict[str, tuple[float, list[float]]]:
+    """Median seconds per step and the losses, for each run.
+
+    Each round runs every implementation for a block of consecutive steps, as a training loop
+    does, so each pays for collecting its own garbage; rounds alternate so that changes in machine
+    load fall on all of them alike. Between blocks an untimed collection clears the last one's.
+    """
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    losses: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, (step, steps_per_round) in runs.items():
+            gc.collect()
+            for _ in range(steps_per_round):
+                start = time.perf_counter()
+                losses[name].append(step())
+                times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), losses[name]) for name in runs}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=15, help="steps timed for gradwalk and floats (15)")
-    parser.add_argument("--micrograd-reps", type=int, default=5, help="steps timed for micrograd (5)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of blocks, alternating (3)")
+    parser.add_argument("--steps", type=int, default=8, help="steps per block for gradwalk and floats (8)")
+    parser.add_argument("--micrograd-steps", type=int, default=2, help="steps per block for micrograd (2)")
     args = parser.parse_args()
 
     X, y = nn.data.make_moons(100, noise=0.1, seed=0)
     labels = [2 * t - 1 for t in y]
     runs = {
-        "gradwalk, fused neurons": (gradwalk_step(True, X, labels), args.reps),
-        "gradwalk, op by op": (gradwalk_step(False, X, labels), args.reps),
-        "hand-written floats": (float_step(X, labels), args.reps),
+        "gradwalk, fused neurons": (gradwalk_step(True, X, labels), args.steps),
+        "gradwalk, op by op": (gradwalk_step(False, X, labels), args.steps),
+        "hand-written floats": (float_step(X, labels), args.steps),
     }
     try:
-        runs["micrograd 0.1.0"] = (micrograd_step(X, labels), args.micrograd_reps)
+        runs["micrograd 0.1.0"] = (micrograd_step(X, labels), args.micrograd_steps)
     except ImportError:
         print("micrograd is not installed (pip install micrograd==0.1.0); timing the others")
-    results = {name: median_seconds(step, reps) for name, (step, reps) in runs.items()}
+    results = time_in_rounds(runs, args.rounds)
 
-    first_losses = {name: losses[0] for name, (_, losses) in results.items()}
+    first_losses = {name: losses[0] for name, (_, losses) in results.items()}  # all from the same weights
     reference = first_losses["hand-written floats"]
     for name, loss in first_losses.items():
         if abs(loss - reference) > 1e-9 * max(1.0, abs(reference)):
@@ -157,7 +173,8 @@ def main() -> None:
         micro = results["micrograd 0.1.0"][0]
         print(f"  micrograd / gradwalk fused: {micro / fused:6.1f}×   (goal ≥ 100×)")
         print(f"  micrograd / gradwalk op by op: {micro / per_op:6.1f}×   (goal ≥ 20×)")
-    print(f"  gradwalk fused / floats: {fused / floor:6.2f}×   gradwalk op by op / floats: {per_op / floor:6.2f}×")
+    print(f"  gradwalk fused / floats: {fused / floor:6.2f}×")
+    print(f"  gradwalk op by op / floats: {per_op / floor:6.2f}×")
 
 
 if __name__ == "__main__":

@@ -81,8 +81,9 @@ class Neuron(Module):
         return self._forward(x)
 
     def _forward(self, x: Inputs) -> Value:
+        """act(w·x + b), with w·x + b one `dot` node, or one node per op when not fused."""
         if self.fused:
-            z = dot([*self.w, self.b], [*x, 1.0])
+            z = dot(self.w, x, self.b)
         else:
             z = self.w[0] * x[0]
             for wi, xi in zip(self.w[1:], x[1:]):
@@ -129,6 +130,7 @@ class Layer(Module):
         nin = len(self.neurons[0].w)
         if len(x) != nin:
             raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
+        x = tuple(x)  # made once, shared by the neurons
         return [n._forward(x) for n in self.neurons]
 
     def architecture_args(self) -> dict[str, object]:
@@ -182,6 +184,7 @@ class MLP(Module):
         if len(x) != nin:
             raise ValueError(f"MLP: expected {nin} inputs, got {len(x)}")
         for layer in self.layers:
+            x = tuple(x)  # made once per layer, shared by its neurons
             x = [n._forward(x) for n in layer.neurons]
         return x[0] if len(x) == 1 else x  # type: ignore[return-value]
 

@@ -200,6 +200,17 @@ def test_params_accepts_modules():
     assert draw(loss, params=Model()).source == draw(loss, params=params).source
 
 
+def test_real_nn_neurons_fold_under_their_own_names():
+    import nn
+
+    model = nn.MLP(2, [3, 1], rng=0)
+    source = draw(model([0.5, -1.0]), params=model).source
+    assert source.count("<B>neuron ") == 4 and "<B>neuron L0.n2</B>" in source
+    lone = nn.Neuron(2, rng=0)  # unnamed: its output is labelled "neuron", said once in the box
+    source = draw(lone([1.0, 2.0]), params=lone).source
+    assert "neuron neuron" not in source and source.count("<B>neuron</B>") == 1
+
+
 def test_wide_graph_keeps_the_nodes_nearest_the_root():
     xs = [Value(float(i), f"x{i}") for i in range(2000)]
     y = autograd.sum([x * x for x in xs])

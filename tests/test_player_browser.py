@@ -218,3 +218,37 @@ def test_without_scripts_step_0_is_still_shown(browser, tmp_path):
     assert view["explain"] == s[0].explain()
     assert view["frames"] == ["0:1"]
     assert view["visible"]
+
+
+INSERT_LIKE_NOTEBOOKS = """([lab, classic]) => {
+    // JupyterLab and VS Code: the output is set as innerHTML, then each script is re-created to run.
+    const labOutput = document.createElement('div');
+    document.body.appendChild(labOutput);
+    labOutput.innerHTML = lab;
+    for (const old of labOutput.querySelectorAll('script')) {
+        const fresh = document.createElement('script');
+        for (const a of old.attributes) fresh.setAttribute(a.name, a.value);
+        fresh.textContent = old.textContent;
+        old.replaceWith(fresh);
+    }
+    // Classic Notebook (jQuery): scripts run from <head> while the output is not yet attached.
+    const classicOutput = document.createElement('div');
+    classicOutput.innerHTML = classic;
+    for (const old of classicOutput.querySelectorAll('script:not([type])')) {
+        const run = document.createElement('script');
+        run.text = old.textContent;
+        document.head.appendChild(run).remove();
+    }
+    setTimeout(() => document.body.appendChild(classicOutput), 150);
+}"""
+
+
+def test_player_works_when_inserted_the_way_notebook_front_ends_do(page):
+    a, b = Stepper(neuron(" A")), Stepper(neuron(" B"))
+    page.set_content("<!DOCTYPE html><meta charset=utf-8><body></body>")
+    page.evaluate(INSERT_LIKE_NOTEBOOKS, [player_html(a), player_html(b)])
+    page.wait_for_function("document.querySelectorAll('[data-gw-ready=\"1\"]').length === 2")
+    ida, idb = player_id(page, 0), player_id(page, 1)
+    for player, s in ((ida, a), (idb, b)):
+        page.click(f"#{player} [data-gw=next]")
+        assert shown(page, f"#{player}") == Expected(s, player)(1)

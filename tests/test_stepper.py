@@ -222,6 +222,15 @@ def test_names_fall_back_to_op_and_position_and_disambiguate_shared_labels():
     assert names[1] == "tanh#1"
     assert names[2] == "mul#2"
     assert sorted(names[3:]) == [f"w#{order.index(a)}", f"w#{order.index(b)}"]
+    two_lines = Value(1.0, "a\nb")
+    assert Stepper(two_lines * 2.0)[1].explain().count("\n") == 0
+    assert "∂L/∂(a\\nb)" in Stepper(two_lines * 2.0)[1].explain()
+    x, w = Value(2.0, "x1"), Value(-3.0, "w1")
+    xw = x * w
+    xw.label = "x1*w1"
+    s = Stepper((xw + 1.0).tanh())
+    assert s.name(x) == "x1" and s.name(xw) == "(x1*w1)"  # a formula as a label reads as one name
+    assert "∂L/∂x1 += ∂L/∂(x1*w1) · ∂(x1*w1)/∂x1" in s[3].explain()
     labelled_l = Value(5.0, "L")
     assert Stepper(labelled_l * 2.0).name(labelled_l) == "L"
 
@@ -364,6 +373,19 @@ def test_player_for_a_small_mlp_stays_under_2_mb(renderer, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
     assert path.stat().st_size < 2_000_000
+
+
+def test_player_draws_a_models_parameters_folded_into_neurons(renderer):
+    import nn
+    from autograd.stepper.player import frame_svgs
+
+    model = nn.MLP(2, [4, 4, 1], rng=0)
+    loss = (model([0.5, -1.5]) - 1.0) ** 2
+    plain, folded = frame_svgs(Stepper(loss)), frame_svgs(Stepper(loss, params=model))
+    assert len(plain) == len(folded)
+    assert all("neuron" not in svg for svg in plain)
+    assert all(svg.count(">neuron ") == 9 for svg in folded)  # one box per neuron, in every step
+    assert sum(map(len, folded)) < sum(map(len, plain)) / 3
 
 
 @settings(max_examples=200, deadline=None)

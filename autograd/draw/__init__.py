@@ -40,7 +40,9 @@ def draw(
     - `show_local_grads`: write ∂result/∂input on each edge into an op.
     - `highlight`: Values to outline in red.
     - `params`: parameters (Values, or anything with `.parameters()` such as an nn module),
-      coloured as parameters and folded into neuron boxes when the graph is collapsed.
+      coloured as parameters. A model's graph is only readable with its neurons folded, so
+      given `params` each neuron is drawn as one box holding its parameters (pass
+      `collapse=False` to draw every parameter).
     - `max_nodes`: above this many Values the graph is drawn collapsed (neurons as boxes,
       long chains as "… n ops …"), with a note saying what is hidden; `collapse=True`/`False`
       forces it on or off.

@@ -164,7 +164,8 @@ def _box_node(g: graphviz.Digraph, box: Box, style: Style) -> None:
     if box.kind == "neuron":
         out = box.output
         assert out is not None
-        title = "neuron" + (f" {label_html(out.label)}" if out.label else "")
+        named = out.label and out.label != "neuron"  # an unnamed nn.Neuron labels its output "neuron"
+        title = "neuron" + (f" {label_html(out.label)}" if named else "")
         params = f"{box.n_params} param" + ("" if box.n_params == 1 else "s")
         activation = f" · {label_html(box.activation, 16)}" if box.activation else ""
         cells = [f"<B>{title}</B> · {params}{activation}", f"out {style.num(out.data)}"]

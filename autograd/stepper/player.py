@@ -92,7 +92,7 @@ def frame_svgs(stepper: Stepper) -> list[str]:
     try:
         for i, step in enumerate(stepper):
             stepper.goto(i)
-            frames.append(draw(stepper.root, highlight=(step.node,)).svg())
+            frames.append(draw(stepper.root, highlight=(step.node,), params=stepper.params).svg())
     finally:
         stepper.goto(start)
     return frames

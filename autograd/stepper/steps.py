@@ -11,6 +11,7 @@ undoing a step writes back the exact floats it overwrote.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -94,27 +95,29 @@ class Stepper(Sequence[Step]):
     grads keep their current values, to which the steps add (so zero them first for fresh
     gradients). `index` is the last step taken, -1 before the seed. After the last step every
     `.grad` equals exactly what `root.backward()` gives from the same starting state.
-    Indexing and iterating give the `Step` records without taking them.
+    Indexing and iterating give the `Step` records without taking them. `params` (Values, or a
+    model with `.parameters()`) is passed to `autograd.draw` for the player's pictures.
     """
 
-    def __init__(self, root: Value) -> None:
+    def __init__(self, root: Value, *, params: object = None) -> None:
         if not isinstance(root, Value):
             raise TypeError(f"Stepper: expected a Value, got {type(root).__name__}")
         order = topological_order(root)
         self._names = _Names(order)
         for node in order:
-            if not node._edges and type(node.grad) is Value:
+            if node.is_leaf and type(node.grad) is Value:
                 raise TypeError(
                     f"Stepper: leaf {self._names[node]} holds a Value grad (left by "
                     "backward(create_graph=True)); set its .grad = 0.0 first"
                 )
         self.root = root
+        #: Passed to `draw` for the player's pictures: Values (or a model) to show as parameters.
+        self.params = params
         self.nodes: tuple[Value, ...] = tuple(order)
         for node in order:
-            if node._edges:
+            if not node.is_leaf:
                 node.grad = 0.0
-        self._start = {node: node.grad for node in order}
-        self._steps = _plan(order, self._start, self._names)
+        self._steps = _plan(order, {node: node.grad for node in order}, self._names)
         self._index = -1
 
     # -- the sequence of steps -------------------------------------------------------------------
@@ -222,15 +225,14 @@ def _plan(order: list[Value], start: dict[Value, float], names: _Names) -> tuple
     root = order[0]
     before = grads[root]
     # backward() sets an interior root's grad to the seed, and adds the seed to a leaf root's grad.
-    grads[root] = 1.0 if root._edges else before + 1.0
+    grads[root] = before + 1.0 if root.is_leaf else 1.0
     steps = [Step(0, root, grads[root], (), ((root, before, grads[root]),), names)]
     for node in order:
-        if not node._edges:
+        if node.is_leaf:
             continue
         g = grads[node]
         contributions = []
-        edges = iter(node._edges)
-        for parent, local in zip(edges, edges, strict=True):
+        for parent, local in zip(node.parents, node.local_grads, strict=True):
             before = grads[parent]
             amount = local * g
             after = before + amount
@@ -267,7 +269,11 @@ class _Names:
         by_node = {}
         for k, node in enumerate(order):
             if node.label:
-                by_node[node] = node.label if counts[node.label] == 1 else f"{node.label}#{k}"
+                # A newline or other control character in a label would break the explanation's lines.
+                label = node.label if node.label.isprintable() else repr(node.label)[1:-1]
+                if not _PLAIN_NAME.fullmatch(label):  # `∂o/∂(x1*w1 + b)`, not `∂o/∂x1*w1 + b`
+                    label = f"({label})"
+                by_node[node] = label if counts[node.label] == 1 else f"{label}#{k}"
             elif k == 0 and "L" not in counts:
                 by_node[node] = "L"
             elif node._op is not None and _OP_WORDS.get(node.op, node.op).isidentifier():
@@ -279,6 +285,9 @@ class _Names:
     def __getitem__(self, node: Value) -> str:
         return self._by_node[node]
 
+
+#: A label that reads as one name in a formula; any other label is put in parentheses.
+_PLAIN_NAME = re.compile(r"[\w.']+")
 
 #: Names for the ops written as symbols, so that an unlabelled `a * b` is called `mul#k`.
 _OP_WORDS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow"}

@@ -43,7 +43,9 @@ class Domain:
             if isinstance(x, bool) or not isinstance(x, numbers.Real) or math.isnan(x):
                 raise TypeError(f"Domain: {what} must be a real number, got {x!r}")
         if not self.hi - self.lo > 2 * GAP:
-            raise ValueError(f"Domain: need lo < hi with room for a margin of {GAP} inside, got [{self.lo}, {self.hi}]")
+            raise ValueError(
+                f"Domain: need lo < hi with room for a margin of {GAP} inside, got [{self.lo}, {self.hi}]"
+            )
         kinks = tuple(self.kinks)
         for k in kinks:
             if isinstance(k, bool) or not isinstance(k, numbers.Real) or not math.isfinite(k):
@@ -113,7 +115,9 @@ def as_domains(name: str, arity: int | None, spec: DomainSpec) -> tuple[tuple[Do
             elif d is None:
                 per_argument.append(ANYWHERE)
             else:
-                raise TypeError(f"op {name!r}: domain of argument {i} must be a Domain or (lo, hi), got {d!r}")
+                raise TypeError(
+                    f"op {name!r}: domain of argument {i} must be a Domain or (lo, hi), got {d!r}"
+                )
         return tuple(per_argument), None
     if callable(spec):
         return (ANYWHERE,) * n, spec

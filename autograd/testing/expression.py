@@ -188,7 +188,9 @@ class Expression:
     def _write(self) -> str:
         texts = [(f"x{i}", _ATOM) for i in range(self.n_inputs)]
         for step in self._steps:
-            texts.append(step.spec.write([texts[a] if type(a) is int else (repr(a.value), _ATOM) for a in step.args]))
+            texts.append(
+                step.spec.write([texts[a] if type(a) is int else (repr(a.value), _ATOM) for a in step.args])
+            )
         return texts[-1][0]
 
 
@@ -263,5 +265,7 @@ def _number(x: object, spec: OpSpec, what: str) -> float:
     if isinstance(x, Value):
         return x.data
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"op {spec.name!r}: {what} returned {type(x).__name__} {reprlib.repr(x)}, not a number")
+        raise TypeError(
+            f"op {spec.name!r}: {what} returned {type(x).__name__} {reprlib.repr(x)}, not a number"
+        )
     return float(x)

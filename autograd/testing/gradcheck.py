@@ -49,7 +49,7 @@ def gradcheck(
     """
     xs = _check_arguments("gradcheck", f, inputs, eps, atol, rtol)
     analytic = _analytic_jacobian(f, xs)
-    numeric = _central_differences(lambda point: _output_data(f, point), xs, eps)
+    numeric = _central_differences(lambda point: _output_data(f, point, len(analytic)), xs, eps)
     mismatches = [
         (i, (j,), analytic[i][j], numeric[j][i])
         for i in range(len(analytic))
@@ -109,10 +109,10 @@ def _outputs(f: Function, args: list[Value]) -> list[Value]:
     )
 
 
-def _output_data(f: Function, point: list[float]) -> list[float]:
+def _output_data(f: Function, point: list[float], expected: int) -> list[float]:
     """The outputs of f at point, computed without recording a graph."""
     with no_grad():
-        return [o.data for o in _outputs(f, [Value(x) for x in point])]
+        return [o.data for o in _fresh_outputs(f, point, expected)[1]]
 
 
 def _fresh_outputs(f: Function, xs: list[float], expected: int | None) -> tuple[list[Value], list[Value]]:
@@ -157,7 +157,9 @@ def _analytic_hessians(f: Function, xs: list[float]) -> list[list[list[float]]]:
     return hessians
 
 
-def _central_differences(g: Callable[[list[float]], list[float]], xs: list[float], eps: float) -> list[list[float]]:
+def _central_differences(
+    g: Callable[[list[float]], list[float]], xs: list[float], eps: float
+) -> list[list[float]]:
     """differences[j][i] = (g_i(x + eps·e_j) − g_i(x − eps·e_j)) / 2eps."""
     columns = []
     for j, x in enumerate(xs):
@@ -188,7 +190,9 @@ def _check_arguments(
         if isinstance(x, Value):
             raise TypeError(f"{name}: input {j} is a Value; pass floats ({name} makes its own leaf Values)")
         if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"{name}: input {j} must be a real number, got {type(x).__name__} {reprlib.repr(x)}")
+            raise TypeError(
+                f"{name}: input {j} must be a real number, got {type(x).__name__} {reprlib.repr(x)}"
+            )
         if not math.isfinite(x):
             raise ValueError(f"{name}: input {j} is {x!r}; derivatives can only be checked at finite points")
         xs.append(float(x))

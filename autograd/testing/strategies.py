@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from autograd.op import Op, VariadicOp
+from autograd.op import Op
 from autograd.testing.domains import INPUT_RADIUS, Domain, DomainSpec
 from autograd.testing.expression import BUILTIN_SPECS, Const, Expression, ExpressionBuilder, OpSpec, spec_for
 
@@ -104,17 +104,22 @@ def _expressions(
     if n < 1:
         raise ValueError(f"expressions: n_inputs drew {n}, need ≥ 1")
     builder = ExpressionBuilder([draw(inputs) for _ in range(n)])
-    # The steps are drawn as a list, so that shrinking can delete any one of them.
+    # The steps are drawn as a list so that shrinking can delete them, and the simplest step
+    # (where the shrinker sends a step it cannot delete) is no step at all.
     for spec, args in draw(st.lists(_steps(pool), min_size=1, max_size=max_ops)):
+        if spec is None:
+            continue
         newest = builder.size - 1
         builder.try_apply(spec, [a if isinstance(a, Const) else newest - a % (newest + 1) for a in args])
     return builder.build()
 
 
 @st.composite
-def _steps(draw: st.DrawFn, pool: Sequence[OpSpec]) -> tuple[OpSpec, list[Const | int]]:
-    """An op and its operands: constants, or how far back from the newest node (0: the newest)."""
-    spec = draw(st.sampled_from(pool))
+def _steps(draw: st.DrawFn, pool: Sequence[OpSpec]) -> tuple[OpSpec | None, list[Const | int]]:
+    """An op (None: skip) and its operands: constants, or how far back from the newest node."""
+    spec = draw(st.sampled_from([None, *pool]))
+    if spec is None:
+        return None, []
     n_args = _draw_arity(draw, spec)
     args: list[Const | int] = []
     for i in range(n_args):
