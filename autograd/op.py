@@ -19,10 +19,15 @@ class Op:
     ordinary backward pass and on Values for higher-order derivatives.
     """
 
-    __slots__ = ("name", "forward", "derivatives", "arity", "checked", "flipped")
+    __slots__ = ("name", "forward", "derivatives", "arity", "checked", "flipped", "swapped")
 
     def __init__(
-        self, name: str, forward: Callable[..., float], *derivatives: Derivative, checked: bool = False
+        self,
+        name: str,
+        forward: Callable[..., float],
+        *derivatives: Derivative,
+        checked: bool = False,
+        _swapped_from: Op | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"op name must be a non-empty str, got {name!r}")
@@ -40,18 +45,21 @@ class Op:
         self.arity = len(derivatives)
         #: User ops (made by `op()`) have their results checked; built-in ops are trusted, for speed.
         self.checked = checked
-        #: For a binary op, the same op with its arguments swapped: `c - x` is recorded as
-        #: SUB.flipped(x, c), so that a node's Value operands always come before its number.
-        self.flipped: Op | None = None
-        if self.arity == 2:
+        #: For a binary op, its twin with the arguments swapped (and the twin's twin is the op):
+        #: `c - x` is recorded as SUB.flipped(x, c), so a node's Value operand comes before its number.
+        self.flipped: Op | None = _swapped_from
+        #: True for such a twin, whose operands are in the reverse of the written order.
+        self.swapped = _swapped_from is not None
+        if self.arity == 2 and _swapped_from is None:
             d0, d1 = derivatives
-            self.flipped = Op.__new__(Op)
-            self.flipped.name = name
-            self.flipped.forward = lambda x, c: forward(c, x)
-            self.flipped.derivatives = (lambda x, c: d1(c, x), lambda x, c: d0(c, x))
-            self.flipped.arity = 2
-            self.flipped.checked = checked
-            self.flipped.flipped = self
+            self.flipped = Op(
+                name,
+                lambda x, c: forward(c, x),
+                lambda x, c: d1(c, x),
+                lambda x, c: d0(c, x),
+                checked=checked,
+                _swapped_from=self,
+            )
 
     def __call__(self, *args: object) -> object:
         """Apply the op to Values or numbers; returns a Value recording parents and local grads."""

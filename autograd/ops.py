@@ -220,9 +220,15 @@ def dot(xs: Iterable[Value | float], ys: Iterable[Value | float], start: Value |
 
     With `start`, a neuron's whole weighted sum w·x + b is one node: `dot(w, x, b)`.
     """
-    xs, ys = tuple(xs), tuple(ys)
+    if type(xs) not in _SEQUENCES:
+        xs = tuple(xs)
+    if type(ys) not in _SEQUENCES:
+        ys = tuple(ys)
     if len(xs) != len(ys):
         raise ValueError(f"dot: xs and ys differ in length ({len(xs)} vs {len(ys)})")
     if type(start) is Value or start != 0:
         return apply_variadic(DOT, (*xs, *ys, start))
-    return apply_variadic(DOT, xs + ys)
+    return apply_variadic(DOT, (*xs, *ys))
+
+
+_SEQUENCES = (list, tuple)

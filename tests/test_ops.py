@@ -170,3 +170,13 @@ def test_gradwalk_functions_take_floats_and_values():
         autograd.exp("1")
     with pytest.raises(ValueError, match="log"):
         autograd.log(-1.0)
+
+
+def test_a_number_on_the_left_is_recorded_with_the_ops_swapped_twin():
+    from autograd.value import operands
+
+    x = Value(0.5)
+    node = 2 - x
+    assert node.op == "-" and node._op.swapped and node._op.flipped is autograd.ops.SUB
+    assert operands(node) == (x, 2.0)  # the Value first; `swapped` says the written order was 2 - x
+    assert not (x - 2)._op.swapped and operands(x - 2) == (x, 2.0)
