@@ -34,9 +34,7 @@ def _propagate(order: list[Value]) -> None:
         first = node._p0
         if first is None:
             continue
-        g = node.grad
-        if type(g) is Value:  # a grad left by an earlier create_graph pass
-            g = g.data
+        g = node.grad  # a float: backward() reset every interior grad to 0.0
         second = node._p1
         if second is None:
             first.grad += node._g0 * g

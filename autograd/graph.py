@@ -16,26 +16,31 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     stack: list[object] = [root]
+    pop, push, mark_visited, emit = stack.pop, stack.append, visited.add, order.append  # hot loop
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is _PARENTS_DONE:
-            order.append(stack.pop())
+            emit(pop())
             continue
         if node in visited:
             continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(_PARENTS_DONE)
-        first, second = node._p0, node._p1
+        mark_visited(node)
+        first = node._p0
+        if first is None:  # a leaf: nothing to wait for
+            emit(node)
+            continue
+        push(node)
+        push(_PARENTS_DONE)
+        second = node._p1
         if second is MANY:
             for parent in first:
                 if parent not in visited:
-                    stack.append(parent)
+                    push(parent)
         else:
-            if first is not None and first not in visited:
-                stack.append(first)
+            if first not in visited:
+                push(first)
             if second is not None and second not in visited:
-                stack.append(second)
+                push(second)
     order.reverse()
     return order
 

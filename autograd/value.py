@@ -123,12 +123,15 @@ class Value:
         return _binary(ops.MUL.flipped, self, other)
 
     def __truediv__(self, other: Value | float) -> Value:
+        """x / y; ZeroDivisionError for y = 0."""
         return _binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other: float) -> Value:
         return _binary(ops.DIV.flipped, self, other)
 
     def __pow__(self, other: Value | float) -> Value:
+        """x ** y, y a number or a Value (∂/∂y = xʸ·ln x); ValueError for a negative x with a
+        non-integer y, ZeroDivisionError for 0 ** negative, OverflowError when too large."""
         return _binary(ops.POW, self, other)
 
     def __rpow__(self, other: float) -> Value:
@@ -138,10 +141,11 @@ class Value:
         return _unary(ops.NEG, self)
 
     def __abs__(self) -> Value:
+        """|x|, with abs'(0) = 0."""
         return _unary(ops.ABS, self)
 
     def exp(self) -> Value:
-        """e^x."""
+        """e^x; OverflowError above x ≈ 709.78."""
         return _unary(ops.EXP, self)
 
     def log(self) -> Value:
@@ -161,15 +165,15 @@ class Value:
         return _unary(ops.RELU, self)
 
     def sin(self) -> Value:
-        """Sine."""
+        """Sine; ValueError for ±inf."""
         return _unary(ops.SIN, self)
 
     def cos(self) -> Value:
-        """Cosine."""
+        """Cosine; ValueError for ±inf."""
         return _unary(ops.COS, self)
 
     def sqrt(self) -> Value:
-        """Square root; ValueError for x < 0."""
+        """Square root; ValueError for x < 0, and sqrt'(0) = inf."""
         return _unary(ops.SQRT, self)
 
     # -- comparisons look at data; == and hash are inherited from object, so by identity --------

@@ -8,7 +8,7 @@ builds few nodes and a drawing shows each neuron as one box; `fused=False` build
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 
 from autograd import Value, dot
@@ -33,6 +33,15 @@ def _checked_activation(activation: object) -> str:
             f"unknown activation {activation!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}"
         )
     return activation  # type: ignore[return-value]
+
+
+def _from_nonlin(nonlin: bool | None, activation: str) -> str:
+    """micrograd's `nonlin=True/False` spelling: relu, or linear."""
+    if nonlin is None:
+        return activation
+    if type(nonlin) is not bool:
+        raise TypeError(f"nonlin must be True or False, got {nonlin!r}")
+    return "relu" if nonlin else "linear"
 
 
 def _checked_size(n: object, what: str) -> int:
@@ -64,9 +73,10 @@ class Neuron(Module):
         fused: bool = True,
         rng: random.Random | int | None = None,
         name: str = "",
+        nonlin: bool | None = None,
     ) -> None:
         _checked_size(nin, "Neuron: nin")
-        self.activation = _checked_activation(activation)
+        self.activation = _checked_activation(_from_nonlin(nonlin, activation))
         draw = as_rng(rng).uniform
         prefix = f"{name}." if name else ""
         self.w = [Value(draw(-1, 1), label=f"{prefix}w{i}") for i in range(nin)]
@@ -96,6 +106,11 @@ class Neuron(Module):
     def architecture_args(self) -> dict[str, object]:
         return {"nin": len(self.w), "activation": self.activation}
 
+    @classmethod
+    def parameter_count(cls, args: Mapping[str, object]) -> int:
+        """nin weights and a bias."""
+        return _checked_size(args["nin"], "Neuron: nin") + 1
+
     def extra_repr(self) -> str:
         return f"{len(self.w)}, activation={self.activation!r}"
 
@@ -112,9 +127,11 @@ class Layer(Module):
         fused: bool = True,
         rng: random.Random | int | None = None,
         name: str = "",
+        nonlin: bool | None = None,
     ) -> None:
         _checked_size(nin, "Layer: nin")
         _checked_size(nout, "Layer: nout")
+        activation = _from_nonlin(nonlin, activation)
         rng = as_rng(rng)
         prefix = f"{name}." if name else ""
         self.neurons = [
@@ -136,6 +153,12 @@ class Layer(Module):
     def architecture_args(self) -> dict[str, object]:
         first = self.neurons[0]
         return {"nin": len(first.w), "nout": len(self.neurons), "activation": first.activation}
+
+    @classmethod
+    def parameter_count(cls, args: Mapping[str, object]) -> int:
+        """nout neurons of nin weights and a bias each."""
+        nin, nout = _checked_size(args["nin"], "Layer: nin"), _checked_size(args["nout"], "Layer: nout")
+        return nout * (nin + 1)
 
     def extra_repr(self) -> str:
         args = self.architecture_args()
@@ -194,6 +217,15 @@ class MLP(Module):
             "nouts": [len(layer.neurons) for layer in self.layers],
             "activation": self.activation,
         }
+
+    @classmethod
+    def parameter_count(cls, args: Mapping[str, object]) -> int:
+        """Σ over layers of nout·(nin + 1)."""
+        nouts = args["nouts"]
+        if not isinstance(nouts, list):
+            raise TypeError("MLP: nouts must be a list")
+        sizes = [_checked_size(n, "MLP: layer size") for n in [args["nin"], *nouts]]
+        return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
 
     def extra_repr(self) -> str:
         args = self.architecture_args()

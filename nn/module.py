@@ -95,6 +95,11 @@ class Module:
         """Constructor arguments that rebuild this module (None: it cannot be rebuilt from a file)."""
         return None
 
+    @classmethod
+    def parameter_count(cls, args: Mapping[str, object]) -> int | None:
+        """How many parameters the model built from `args` has, when known without building it."""
+        return None
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and every parameter to `path` as JSON, atomically."""
         serialize.write_model(path, self.architecture(), self.state_dict())
@@ -159,6 +164,17 @@ def load(path: str | os.PathLike[str], **options: object) -> Module:
     if not isinstance(args, dict):
         raise serialize.ModelFileError(f"{os.fspath(path)}: class {name!r} cannot be rebuilt from a file")
     try:
+        expected = cls.parameter_count(args)
+    except (TypeError, ValueError, KeyError):
+        expected = None  # arguments the constructor will refuse, with its own message
+    if expected is not None and expected > len(state) + _BUILD_SLACK:
+        # Refused before building, so a damaged file cannot make us allocate a huge model; a
+        # model near the file's size is built, and the name check then says exactly what is missing.
+        raise serialize.ModelFileError(
+            f"{os.fspath(path)}: {name}({_args_text(args)}) has {expected} parameters, "
+            f"but the file holds {len(state)}"
+        )
+    try:
         model = cls(**args, **options)
     except (TypeError, ValueError) as e:
         raise serialize.ModelFileError(f"{os.fspath(path)}: cannot build {name} from {args}: {e}") from None
@@ -200,6 +216,14 @@ def _class_name(cls: type) -> str:
     if cls.__module__ == "nn" or cls.__module__.startswith("nn."):
         return cls.__qualname__
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+#: How many more parameters than the file holds an architecture may have and still be built.
+_BUILD_SLACK = 10_000
+
+
+def _args_text(args: Mapping[str, object]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
 def _describe(architecture: object) -> str:

@@ -45,6 +45,25 @@ def test_initialisation_uniform_weights_zero_biases_from_random_module():
     assert all(-1 <= w <= 1 for w in weights)
 
 
+def test_same_seed_gives_micrograds_weights_in_micrograds_order():
+    # micrograd draws uniform(-1, 1) weight by weight, neuron by neuron, layer by layer; so do we.
+    random.seed(1337)
+    expected = [[random.uniform(-1, 1) for _ in range(nin)] for nin, nout in ((2, 4), (4, 1)) for _ in range(nout)]
+    random.seed(1337)
+    model = nn.MLP(2, [4, 1])
+    neurons = [n for layer in model.layers for n in layer.neurons]
+    assert [[w.data for w in n.w] for n in neurons] == expected
+    assert model.parameters() == [p for n in neurons for p in (*n.w, n.b)]
+
+
+def test_micrograds_nonlin_flag_is_understood():
+    assert nn.Neuron(2, nonlin=False, rng=0).activation == "linear"
+    assert nn.Neuron(2, nonlin=True, rng=0).activation == "relu"
+    assert all(n.activation == "linear" for n in nn.Layer(2, 3, nonlin=False, rng=0).neurons)
+    with pytest.raises(TypeError, match="nonlin"):
+        nn.Neuron(2, nonlin="no")
+
+
 def test_rng_makes_a_model_reproducible_on_its_own():
     a = nn.MLP(2, [4, 1], rng=7)
     random.random()  # the global generator does not matter when rng is given

@@ -188,3 +188,25 @@ def test_user_modules_save_and_load_into_an_instance_but_cannot_be_rebuilt(tmp_p
     assert b.state_dict() == a.state_dict()
     with pytest.raises(nn.ModelFileError, match="cannot be rebuilt"):
         nn.load(path)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "count"),
+    [
+        ({"class": "MLP", "args": {"nin": 2, "nouts": [10**9, 1], "activation": "relu"}}, 4 * 10**9 + 1),
+        ({"class": "Layer", "args": {"nin": 10**8, "nout": 10**4, "activation": "relu"}}, 10**12 + 10**4),
+        ({"class": "Neuron", "args": {"nin": 10**10, "activation": "relu"}}, 10**10 + 1),
+    ],
+)
+def test_load_refuses_a_huge_architecture_before_building_it(tmp_path, architecture, count):
+    path = tmp_path / "m.json"
+    nn.MLP(2, [3, 1], rng=0).save(path)
+    write_variant(path, lambda doc: doc.update(architecture=architecture))
+    with pytest.raises(nn.ModelFileError, match=f"has {count} parameters, but the file holds 13"):
+        nn.load(path)  # returns at once: nothing of that size is allocated
+
+
+def test_parameter_counts_match_the_built_models():
+    for model in (nn.Neuron(3, rng=0), nn.Layer(3, 4, rng=0), nn.MLP(2, [16, 16, 1], rng=0)):
+        args = model.architecture()["args"]
+        assert type(model).parameter_count(args) == len(model.parameters())
