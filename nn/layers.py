@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 from types import ModuleType
 
 from autograd import Value, dot
@@ -225,7 +226,7 @@ class MLP(Module):
         if not isinstance(nouts, list):
             raise TypeError("MLP: nouts must be a list")
         sizes = [_checked_size(n, "MLP: layer size") for n in [args["nin"], *nouts]]
-        return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:]))
+        return sum(n_out * (n_in + 1) for n_in, n_out in pairwise(sizes))
 
     def extra_repr(self) -> str:
         args = self.architecture_args()

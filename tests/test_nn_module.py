@@ -48,7 +48,8 @@ def test_initialisation_uniform_weights_zero_biases_from_random_module():
 def test_same_seed_gives_micrograds_weights_in_micrograds_order():
     # micrograd draws uniform(-1, 1) weight by weight, neuron by neuron, layer by layer; so do we.
     random.seed(1337)
-    expected = [[random.uniform(-1, 1) for _ in range(nin)] for nin, nout in ((2, 4), (4, 1)) for _ in range(nout)]
+    shape = [(2, 4), (4, 1)]  # (inputs, neurons) of each layer
+    expected = [[random.uniform(-1, 1) for _ in range(nin)] for nin, nout in shape for _ in range(nout)]
     random.seed(1337)
     model = nn.MLP(2, [4, 1])
     neurons = [n for layer in model.layers for n in layer.neurons]
