@@ -17,7 +17,6 @@ import reprlib
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from itertools import compress
-from operator import attrgetter
 
 from autograd.grad_mode import is_recording
 from autograd.op import Op, VariadicOp
@@ -339,42 +338,32 @@ def apply(op: Op, args: Sequence[object]) -> Value:
 def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
     """op(*operands) for a variadic op such as sum or dot: one node with many parents.
 
-    The hot path of a neuron's weighted sum, so the operands' types are checked once, with
-    C-level map and set, rather than one by one.
+    The hot path of a neuron's weighted sum, so when every operand is a Value their types
+    are checked and their data read in one list comprehension.
     """
     values = operands if type(operands) is tuple else tuple(operands)
-    kinds = set(map(type, values))
-    if kinds == _JUST_VALUES:
-        floats = list(map(_DATA, values))
+    floats = [v.data for v in values if type(v) is Value]
+    if len(floats) == len(values):  # all Values: the common case, checked and read in one pass
         data = op.forward(*floats)
         if not is_recording():
             return _leaf(data)
         return _node(data, op, values, op.grads(*floats), None)
-    floats, is_value = [], []
-    for i, v in enumerate(values):
-        if type(v) is Value:
-            floats.append(v.data)
-            is_value.append(True)
-        else:
-            floats.append(v if type(v) is float else _as_float(v, f"{op.name}: operand {i}"))
-            is_value.append(False)
+    is_value = [type(v) is Value for v in values]
+    floats = [v.data if b else v for v, b in zip(values, is_value)]
+    if set(map(type, floats)) != _JUST_FLOATS:  # ints or other numbers: converted once, or refused
+        floats = [
+            x if type(x) is float else _as_float(x, f"{op.name}: operand {i}") for i, x in enumerate(floats)
+        ]
+        values = tuple(v if b else x for v, x, b in zip(values, floats, is_value))
     data = op.forward(*floats)
     if not is_recording() or True not in is_value:
         return _leaf(data)
     parents = tuple(compress(values, is_value))
     grads = tuple(compress(op.grads(*floats), is_value))
-    # The operands, numbers included, as `_const`: what the op was applied to.
-    const = (
-        tuple(v if b else f for v, f, b in zip(values, floats, is_value))
-        if kinds - _VALUES_AND_FLOATS
-        else values
-    )
-    return _node(data, op, parents, grads, const)
+    return _node(data, op, parents, grads, values)  # `_const`: the operands, numbers included
 
 
-_DATA = attrgetter("data")
-_JUST_VALUES = {Value}
-_VALUES_AND_FLOATS = {Value, float}
+_JUST_FLOATS = {float}
 
 
 def operands(node: Value) -> tuple[object, ...]:
