@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from autograd.grad_mode import enable_grad, no_grad
 from autograd.graph import topological_order
-from autograd.value import MANY, Value, _as_float, _checked_float, _cutting_floats_forbidden, operands
+from autograd.nodes import checked_float, operands
+from autograd.value import MANY, Value, _as_float, _cutting_floats_forbidden
 
 
 def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
@@ -71,7 +72,7 @@ def local_grads_as_values(node: Value) -> tuple[Value | float, ...]:
             return tuple(d for a, d in zip(args, grads, strict=True) if type(a) is Value)
         grads = tuple(op.derivatives[i](*args) for i, a in enumerate(args) if type(a) is Value)
         if op.checked:  # a user's derivative: a number or a Value, or an error that names the op
-            grads = tuple(d if type(d) is Value else _checked_float(d, op, "derivative") for d in grads)
+            grads = tuple(d if type(d) is Value else checked_float(d, op, "derivative") for d in grads)
         return grads
     finally:
         _cutting_floats_forbidden.reset(token)

@@ -63,7 +63,7 @@ class Op:
 
     def __call__(self, *args: object) -> object:
         """Apply the op to Values or numbers; returns a Value recording parents and local grads."""
-        from autograd.value import apply
+        from autograd.nodes import apply
 
         if len(args) != self.arity:
             raise TypeError(f"op {self.name!r} takes {self.arity} argument(s), got {len(args)}")

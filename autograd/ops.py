@@ -13,8 +13,9 @@ import operator
 from collections.abc import Iterable
 from typing import TypeVar
 
+from autograd.nodes import apply_variadic, unary
 from autograd.op import Op, VariadicOp
-from autograd.value import Value, _as_float, _unary, apply_variadic
+from autograd.value import Value, _as_float
 
 inf, nan = math.inf, math.nan
 
@@ -172,42 +173,42 @@ def _dpow_dy(x: N, y: N) -> N | float:
 
 def exp(x: N) -> N:
     """e^x; d/dx = e^x."""
-    return _unary(EXP, x) if type(x) is Value else EXP.forward(_as_float(x, "exp"))
+    return unary(EXP, x) if type(x) is Value else EXP.forward(_as_float(x, "exp"))
 
 
 def log(x: N) -> N:
     """ln x; d/dx = 1/x."""
-    return _unary(LOG, x) if type(x) is Value else LOG.forward(_as_float(x, "log"))
+    return unary(LOG, x) if type(x) is Value else LOG.forward(_as_float(x, "log"))
 
 
 def tanh(x: N) -> N:
     """tanh x; d/dx = 1 − tanh²x."""
-    return _unary(TANH, x) if type(x) is Value else TANH.forward(_as_float(x, "tanh"))
+    return unary(TANH, x) if type(x) is Value else TANH.forward(_as_float(x, "tanh"))
 
 
 def sigmoid(x: N) -> N:
     """σ(x) = 1/(1+e^−x); d/dx = σ(x)(1 − σ(x))."""
-    return _unary(SIGMOID, x) if type(x) is Value else SIGMOID.forward(_as_float(x, "sigmoid"))
+    return unary(SIGMOID, x) if type(x) is Value else SIGMOID.forward(_as_float(x, "sigmoid"))
 
 
 def relu(x: N) -> N:
     """max(0, x); d/dx = 1 for x > 0, else 0."""
-    return _unary(RELU, x) if type(x) is Value else RELU.forward(_as_float(x, "relu"))
+    return unary(RELU, x) if type(x) is Value else RELU.forward(_as_float(x, "relu"))
 
 
 def sin(x: N) -> N:
     """sin x; d/dx = cos x."""
-    return _unary(SIN, x) if type(x) is Value else SIN.forward(_as_float(x, "sin"))
+    return unary(SIN, x) if type(x) is Value else SIN.forward(_as_float(x, "sin"))
 
 
 def cos(x: N) -> N:
     """cos x; d/dx = −sin x."""
-    return _unary(COS, x) if type(x) is Value else COS.forward(_as_float(x, "cos"))
+    return unary(COS, x) if type(x) is Value else COS.forward(_as_float(x, "cos"))
 
 
 def sqrt(x: N) -> N:
     """√x; d/dx = 1/(2√x)."""
-    return _unary(SQRT, x) if type(x) is Value else SQRT.forward(_as_float(x, "sqrt"))
+    return unary(SQRT, x) if type(x) is Value else SQRT.forward(_as_float(x, "sqrt"))
 
 
 def sum_(values: Iterable[Value | float]) -> Value:

@@ -1,4 +1,4 @@
-"""`Value`: a scalar node of the computation graph, and how ops make new nodes.
+"""`Value`: a scalar node of the computation graph, and the layout of what a node records.
 
 A node records the op that made it and, for each parent, the local derivative ∂node/∂parent as
 a plain float. It holds no closures, so a graph has no reference cycles and is freed by reference
@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import numbers
 import reprlib
-from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
-from itertools import compress
 
-from autograd.grad_mode import is_recording
 from autograd.op import Op, VariadicOp
 
 AnyOp = Op | VariadicOp
@@ -104,76 +101,76 @@ class Value:
     # -- arithmetic: each op is one line; the derivative rules live in autograd/ops.py --------
 
     def __add__(self, other: Value | float) -> Value:
-        return _binary(ops.ADD, self, other)
+        return binary(ops.ADD, self, other)
 
     def __radd__(self, other: float) -> Value:
-        return _binary(ops.ADD.flipped, self, other)
+        return binary(ops.ADD.flipped, self, other)
 
     def __sub__(self, other: Value | float) -> Value:
-        return _binary(ops.SUB, self, other)
+        return binary(ops.SUB, self, other)
 
     def __rsub__(self, other: float) -> Value:
-        return _binary(ops.SUB.flipped, self, other)
+        return binary(ops.SUB.flipped, self, other)
 
     def __mul__(self, other: Value | float) -> Value:
-        return _binary(ops.MUL, self, other)
+        return binary(ops.MUL, self, other)
 
     def __rmul__(self, other: float) -> Value:
-        return _binary(ops.MUL.flipped, self, other)
+        return binary(ops.MUL.flipped, self, other)
 
     def __truediv__(self, other: Value | float) -> Value:
         """x / y; ZeroDivisionError for y = 0."""
-        return _binary(ops.DIV, self, other)
+        return binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other: float) -> Value:
-        return _binary(ops.DIV.flipped, self, other)
+        return binary(ops.DIV.flipped, self, other)
 
     def __pow__(self, other: Value | float) -> Value:
         """x ** y, y a number or a Value (∂/∂y = xʸ·ln x); ValueError for a negative x with a
         non-integer y, ZeroDivisionError for 0 ** negative, OverflowError when too large."""
-        return _binary(ops.POW, self, other)
+        return binary(ops.POW, self, other)
 
     def __rpow__(self, other: float) -> Value:
-        return _binary(ops.POW.flipped, self, other)
+        return binary(ops.POW.flipped, self, other)
 
     def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+        return unary(ops.NEG, self)
 
     def __abs__(self) -> Value:
         """|x|, with abs'(0) = 0."""
-        return _unary(ops.ABS, self)
+        return unary(ops.ABS, self)
 
     def exp(self) -> Value:
         """e^x; OverflowError above x ≈ 709.78."""
-        return _unary(ops.EXP, self)
+        return unary(ops.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; ValueError for x ≤ 0."""
-        return _unary(ops.LOG, self)
+        return unary(ops.LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, stable for any finite x."""
-        return _unary(ops.TANH, self)
+        return unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), stable for any finite x."""
-        return _unary(ops.SIGMOID, self)
+        return unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x), with relu'(0) = 0."""
-        return _unary(ops.RELU, self)
+        return unary(ops.RELU, self)
 
     def sin(self) -> Value:
         """Sine; ValueError for ±inf."""
-        return _unary(ops.SIN, self)
+        return unary(ops.SIN, self)
 
     def cos(self) -> Value:
         """Cosine; ValueError for ±inf."""
-        return _unary(ops.COS, self)
+        return unary(ops.COS, self)
 
     def sqrt(self) -> Value:
         """Square root; ValueError for x < 0, and sqrt'(0) = inf."""
-        return _unary(ops.SQRT, self)
+        return unary(ops.SQRT, self)
 
     # -- comparisons look at data; == and hash are inherited from object, so by identity --------
 
@@ -235,169 +232,6 @@ def _data_of(x: object) -> float:
 MANY = object()
 
 
-def _node(data: float, op: AnyOp | None, parents: tuple, grads: tuple, const: object) -> Value:
-    """A new node with any number of parents (no validation: callers pass floats)."""
-    node = Value.__new__(Value)
-    node.data = data
-    node.grad = 0.0
-    node.label = ""
-    node._op = op
-    node._const = const
-    n = len(parents)
-    if n == 0:
-        node._p0 = node._g0 = node._p1 = node._g1 = None
-    elif n == 1:
-        node._p0, node._g0, node._p1, node._g1 = parents[0], grads[0], None, None
-    elif n == 2:
-        node._p0, node._p1 = parents
-        node._g0, node._g1 = grads
-    else:
-        node._p0, node._g0, node._p1, node._g1 = parents, grads, MANY, None
-    return node
-
-
-def _leaf(data: float) -> Value:
-    """A result computed under no_grad: a node with no history."""
-    return _node(data, None, (), (), None)
-
-
-def _unary(op: Op, x: Value) -> Value:
-    """op(x) for a Value x; the hot path of every method such as `x.tanh()`."""
-    xd = x.data
-    node = Value.__new__(Value)
-    node.data = op.forward(xd)
-    node.grad = 0.0
-    node.label = ""
-    node._const = node._p1 = node._g1 = None
-    if is_recording():
-        node._op = op
-        node._p0 = x
-        node._g0 = op.derivatives[0](xd)
-    else:
-        node._op = node._p0 = node._g0 = None
-    return node
-
-
-def _binary(op: Op, x: Value, y: object) -> Value:
-    """op(x, y) for a Value x and a Value or number y; the hot path of `+ - * / **`.
-
-    Node creation is written out here rather than calling _node(), for speed.
-    """
-    xd = x.data
-    if type(y) is Value:
-        yd = y.data
-        const = None
-    else:
-        yd = const = _number(y)
-        if yd is None:
-            return NotImplemented
-    node = Value.__new__(Value)
-    node.data = op.forward(xd, yd)
-    node.grad = 0.0
-    node.label = ""
-    if not is_recording():
-        node._op = node._const = node._p0 = node._g0 = node._p1 = node._g1 = None
-    elif const is None:
-        d0, d1 = op.derivatives
-        node._op = op
-        node._const = None
-        node._p0 = x
-        node._g0 = d0(xd, yd)
-        node._p1 = y
-        node._g1 = d1(xd, yd)
-    else:
-        node._op = op
-        node._const = const
-        node._p0 = x
-        node._g0 = op.derivatives[0](xd, yd)
-        node._p1 = node._g1 = None
-    return node
-
-
-def apply(op: Op, args: Sequence[object]) -> Value:
-    """op(*args) for Values and numbers in any mix: the general (and checked) path of user ops."""
-    values = [_as_operand(a, op, i) for i, a in enumerate(args)]
-    if len(values) == 2 and type(values[0]) is not Value and type(values[1]) is Value:
-        op, values = op.flipped, values[::-1]  # type: ignore[assignment]
-    floats = [v.data if type(v) is Value else v for v in values]
-    data = _checked_float(op.forward(*floats), op, "forward")
-    positions = [i for i, v in enumerate(values) if type(v) is Value]
-    if not positions or not is_recording():
-        return _leaf(data)
-    parents = tuple(values[i] for i in positions)
-    grads = tuple(_checked_float(op.derivatives[i](*floats), op, f"derivative {i}") for i in positions)
-    if len(positions) == len(values):
-        const = None
-    elif len(values) == 2:
-        const = values[1]
-    else:
-        const = tuple(values)
-    return _node(data, op, parents, grads, const)
-
-
-def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
-    """op(*operands) for a variadic op such as sum or dot: one node with many parents.
-
-    The hot path of a neuron's weighted sum, so when every operand is a Value their types
-    are checked and their data read in one list comprehension.
-    """
-    values = operands if type(operands) is tuple else tuple(operands)
-    floats = [v.data for v in values if type(v) is Value]
-    if len(floats) == len(values):  # all Values: the common case, checked and read in one pass
-        data = op.forward(*floats)
-        if not is_recording():
-            return _leaf(data)
-        return _node(data, op, values, op.grads(*floats), None)
-    is_value = [type(v) is Value for v in values]
-    floats = [v.data if b else v for v, b in zip(values, is_value)]
-    if set(map(type, floats)) != _JUST_FLOATS:  # ints or other numbers: converted once, or refused
-        floats = [
-            x if type(x) is float else _as_float(x, f"{op.name}: operand {i}") for i, x in enumerate(floats)
-        ]
-        values = tuple(v if b else x for v, x, b in zip(values, floats, is_value))
-    data = op.forward(*floats)
-    if not is_recording() or True not in is_value:
-        return _leaf(data)
-    parents = tuple(compress(values, is_value))
-    grads = tuple(compress(op.grads(*floats), is_value))
-    return _node(data, op, parents, grads, values)  # `_const`: the operands, numbers included
-
-
-_JUST_FLOATS = {float}
-
-
-def operands(node: Value) -> tuple[object, ...]:
-    """The arguments node's op was applied to, in order: Values, and numbers for constants."""
-    const = node._const
-    parents = node.parents
-    if const is None:
-        return parents
-    if type(const) is tuple:
-        return const
-    return (*parents, const)
-
-
-def _as_operand(x: object, op: Op, i: int) -> object:
-    if type(x) is Value:
-        return x
-    c = _number(x)
-    if c is None:
-        raise TypeError(
-            f"op {op.name!r}: argument {i} must be a Value or a real number, got {type(x).__name__}"
-        )
-    return c
-
-
-def _checked_float(x: object, op: AnyOp, what: str) -> float:
-    """The result of a user op's function as a float, or TypeError naming the op."""
-    if type(x) is float:
-        return x  # type: ignore[return-value]
-    if type(x) is Value:  # a derivative written with gradwalk ops, evaluated on floats
-        return x.data  # type: ignore[union-attr]
-    c = _number(x)
-    if c is None:
-        raise TypeError(f"op {op.name!r}: {what} returned {type(x).__name__} {reprlib.repr(x)}, not a number")
-    return c
-
-
-from autograd import ops  # noqa: E402  (ops.py builds on Value; Value's operators use its table)
+# Value's operators make nodes with the rule table; both modules build on Value, so they come last.
+from autograd import ops  # noqa: E402
+from autograd.nodes import binary, unary  # noqa: E402

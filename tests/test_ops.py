@@ -173,7 +173,7 @@ def test_gradwalk_functions_take_floats_and_values():
 
 
 def test_a_number_on_the_left_is_recorded_with_the_ops_swapped_twin():
-    from autograd.value import operands
+    from autograd.nodes import operands
 
     x = Value(0.5)
     node = 2 - x

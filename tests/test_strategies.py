@@ -12,10 +12,10 @@ import autograd
 from autograd import Value, op, ops
 from autograd.backprop import backward
 from autograd.graph import iter_nodes
+from autograd.nodes import operands
 from autograd.testing.domains import GAP, GRAD_BOUND, VALUE_BOUND
 from autograd.testing.expression import Const, ExpressionBuilder, spec_for
 from autograd.testing.strategies import Domain, Expression, expressions, values
-from autograd.value import operands
 
 FEW = settings(max_examples=100, deadline=None)
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from autograd.graph import consumer_counts, topological_order
-from autograd.value import Value, operands
+from autograd.nodes import operands
+from autograd.value import Value
 
 #: Nodes kept at each end of an elided chain, so the reader sees how it starts and ends.
 CHAIN_ENDS = 2

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from autograd.draw.collapse import Box, Plan
 from autograd.draw.format import html, label_html, number
-from autograd.value import Value, operands
+from autograd.nodes import operands
+from autograd.value import Value
 
 if TYPE_CHECKING:
     import graphviz
