@@ -67,11 +67,6 @@ class Value:
         return self._g0 if p1 is MANY else (self._g0, self._g1)
 
     @property
-    def _edges(self) -> tuple:
-        """The record as one flat tuple `(parent, local_grad, parent, local_grad, …)`."""
-        return tuple(x for pair in zip(self.parents, self.local_grads) for x in pair)
-
-    @property
     def op(self) -> str:
         """The short name of the op that made this node, '' for a leaf."""
         return self._op.name if self._op is not None else ""
