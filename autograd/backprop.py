@@ -68,7 +68,7 @@ def local_grads_as_values(node: Value) -> tuple[Value | float, ...]:
     token = _cutting_floats_forbidden.set(op.name)
     try:
         if hasattr(op, "grads"):  # variadic: all derivatives at once
-            grads = op.grads(*args)
+            grads = op.grads(args)
             return tuple(d for a, d in zip(args, grads, strict=True) if type(a) is Value)
         grads = tuple(op.derivatives[i](*args) for i, a in enumerate(args) if type(a) is Value)
         if op.checked:  # a user's derivative: a number or a Value, or an error that names the op

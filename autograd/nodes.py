@@ -126,10 +126,10 @@ def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
     values = operands if type(operands) is tuple else tuple(operands)
     floats = [v.data for v in values if type(v) is Value]
     if len(floats) == len(values):  # all Values: the common case, checked and read in one pass
-        data = op.forward(*floats)
+        data = op.forward(floats)
         if not is_recording():
             return leaf(data)
-        return make_node(data, op, values, op.grads(*floats), None)
+        return make_node(data, op, values, op.grads(floats), None)
     is_value = [type(v) is Value for v in values]
     floats = [v.data if b else v for v, b in zip(values, is_value)]
     if set(map(type, floats)) != _JUST_FLOATS:  # ints or other numbers: converted once, or refused
@@ -137,11 +137,11 @@ def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
             x if type(x) is float else _as_float(x, f"{op.name}: operand {i}") for i, x in enumerate(floats)
         ]
         values = tuple(v if b else x for v, x, b in zip(values, floats, is_value))
-    data = op.forward(*floats)
+    data = op.forward(floats)
     if not is_recording() or True not in is_value:
         return leaf(data)
     parents = tuple(compress(values, is_value))
-    grads = tuple(compress(op.grads(*floats), is_value))
+    grads = tuple(compress(op.grads(floats), is_value))
     return make_node(data, op, parents, grads, values)  # `_const`: the operands, numbers included
 
 

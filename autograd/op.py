@@ -6,7 +6,7 @@ Every node of the graph is made by an Op, built-in or user-defined; this is the 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 Derivative = Callable[..., object]
 
@@ -74,12 +74,16 @@ class Op:
 
 
 class VariadicOp:
-    """f(x0, …, xn-1) for any n, with all n local derivatives given at once by `grads(*xs)`."""
+    """f(x0, …, xn-1) for any n: `forward(xs)` and `grads(xs)` take the sequence of all n
+    operands, and `grads` gives all n local derivatives at once, as a tuple."""
 
     __slots__ = ("name", "forward", "grads", "checked")
 
     def __init__(
-        self, name: str, forward: Callable[..., float], grads: Callable[..., tuple[object, ...]]
+        self,
+        name: str,
+        forward: Callable[[Sequence[float]], float],
+        grads: Callable[[Sequence[object]], tuple[object, ...]],
     ) -> None:
         self.name = name
         self.forward = forward

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from autograd.nodes import apply_variadic, unary
@@ -94,22 +94,23 @@ def _cos(x: float) -> float:
     return math.cos(x)
 
 
-def _sum_forward(*xs: float) -> float:
+def _sum_forward(xs: Sequence[float]) -> float:
     return sum(xs, 0.0)
 
 
-def _dot_forward(*operands: float) -> float:
+def _dot_forward(operands: Sequence[float]) -> float:
     """c + x0·y0 + … + xn−1·yn−1, for operands x0…xn−1, y0…yn−1 and an optional start c."""
     n = len(operands) // 2
     total = sum(map(operator.mul, operands[:n], operands[n : 2 * n]), 0.0)
     return total + operands[-1] if len(operands) % 2 else total
 
 
-def _dot_grads(*operands: N) -> tuple[N | float, ...]:
+def _dot_grads(operands: Sequence[N]) -> tuple[N | float, ...]:
     """∂/∂xi = yi, ∂/∂yi = xi and ∂/∂c = 1, in the order of the operands."""
     n = len(operands) // 2
-    grads = operands[n : 2 * n] + operands[:n]
-    return (*grads, 1.0) if len(operands) % 2 else grads
+    if len(operands) % 2:
+        return (*operands[n : 2 * n], *operands[:n], 1.0)
+    return (*operands[n : 2 * n], *operands[:n])
 
 
 # fmt: off
@@ -131,7 +132,7 @@ COS     = Op("cos",     _cos,           lambda x: -sin(x))
 SQRT    = Op("sqrt",    _sqrt,          lambda x: 0.5 / sqrt(x) if x > 0 else inf)
 
 #  name                          forward        all n derivatives at once
-SUM     = VariadicOp("sum",     _sum_forward,  lambda *xs: (1.0,) * len(xs))
+SUM     = VariadicOp("sum",     _sum_forward,  lambda xs: (1.0,) * len(xs))
 DOT     = VariadicOp("dot",     _dot_forward,  _dot_grads)
 # fmt: on
 

@@ -173,7 +173,7 @@ class Expression:
         for step in self._steps:
             operands = [nodes[a] if type(a) is int else a.value for a in step.args]
             if on_floats:
-                nodes.append(_number(step.spec.op.forward(*operands), step.spec, "forward"))
+                nodes.append(_number(_forward(step.spec.op, operands), step.spec, "forward"))
             else:
                 nodes.append(step.spec.apply(*operands))
         return nodes[-1]
@@ -225,9 +225,9 @@ class ExpressionBuilder:
         if spec.where is not None and not spec.where(*xs):
             return False
         try:
-            out = _number(spec.op.forward(*xs), spec, "forward")
+            out = _number(_forward(spec.op, xs), spec, "forward")
             if isinstance(spec.op, VariadicOp):
-                grads = [_number(g, spec, "derivative") for g in spec.op.grads(*xs)]
+                grads = [_number(g, spec, "derivative") for g in spec.op.grads(xs)]
             else:
                 grads = [
                     _number(spec.op.derivatives[i](*xs), spec, f"derivative {i}") if s else 0.0
@@ -258,6 +258,11 @@ class ExpressionBuilder:
                 renumber[index] = n + len(kept)
                 kept.append(Step(step.spec, tuple(renumber[a] if type(a) is int else a for a in step.args)))
         return Expression(self.inputs, kept)  # with no step, the last input itself
+
+
+def _forward(op: Op | VariadicOp, xs: list[float]) -> object:
+    """The op's value on floats: a variadic op takes the list, a fixed-arity op the arguments."""
+    return op.forward(xs) if isinstance(op, VariadicOp) else op.forward(*xs)
 
 
 def _number(x: object, spec: OpSpec, what: str) -> float:
