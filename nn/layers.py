@@ -36,6 +36,13 @@ def _checked_activation(activation: object) -> str:
     return activation  # type: ignore[return-value]
 
 
+def as_inputs(x: Inputs) -> tuple[Value, ...]:
+    """A model's inputs as leaf Values: a number becomes a leaf labelled `x0`, `x1`, … once per
+    call, so each input is one node shared by every neuron that reads it (drawn once, with its
+    gradient), and every neuron's weighted sum has only Value operands."""
+    return tuple(v if type(v) is Value else Value(v, f"x{i}") for i, v in enumerate(x))
+
+
 def _from_nonlin(nonlin: bool | None, activation: str) -> str:
     """micrograd's `nonlin=True/False` spelling: relu, or linear."""
     if nonlin is None:
@@ -89,7 +96,7 @@ class Neuron(Module):
     def __call__(self, x: Inputs) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        return self._forward(x)
+        return self._forward(as_inputs(x))
 
     def _forward(self, x: Inputs) -> Value:
         """act(w·x + b), with w·x + b one `dot` node, or one node per op when not fused."""
@@ -148,7 +155,7 @@ class Layer(Module):
         nin = len(self.neurons[0].w)
         if len(x) != nin:
             raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
-        x = tuple(x)  # made once, shared by the neurons
+        x = as_inputs(x)  # made once, shared by the neurons
         return [n._forward(x) for n in self.neurons]
 
     def architecture_args(self) -> dict[str, object]:
@@ -207,10 +214,10 @@ class MLP(Module):
         nin = len(self.layers[0].neurons[0].w)
         if len(x) != nin:
             raise ValueError(f"MLP: expected {nin} inputs, got {len(x)}")
+        x = as_inputs(x)
         for layer in self.layers:
-            x = tuple(x)  # made once per layer, shared by its neurons
-            x = [n._forward(x) for n in layer.neurons]
-        return x[0] if len(x) == 1 else x  # type: ignore[return-value]
+            x = tuple(n._forward(x) for n in layer.neurons)  # one tuple, shared by the next layer
+        return x[0] if len(x) == 1 else list(x)
 
     def architecture_args(self) -> dict[str, object]:
         return {

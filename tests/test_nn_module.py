@@ -224,3 +224,24 @@ def test_state_dict_round_trips_and_load_state_dict_checks_before_changing():
         with pytest.raises((TypeError, ValueError)):
             b.load_state_dict(state)
         assert b.state_dict() == before
+
+
+def test_number_inputs_become_one_labelled_leaf_each_shared_by_the_neurons():
+    model = nn.MLP(2, [3, 1], rng=0)
+    out = model([0.5, -1.0])
+    first_layer = [n for n in out.parents if n.op == "relu"]
+    sums = [relu.parents[0] for relu in first_layer]
+    inputs = {p for s in sums for p in s.parents if p.label.startswith("x")}
+    assert sorted(x.label for x in inputs) == ["x0", "x1"]  # one node per input, read by all 3 neurons
+    assert all(x.is_leaf for x in inputs) and sorted(x.data for x in inputs) == [-1.0, 0.5]
+    out.backward()
+    (x0,) = (x for x in inputs if x.label == "x0")
+    expected = sum(  # ∂out/∂x0 through each neuron that passes it on (relu open)
+        w2.data * n.w[0].data * (n.b.data + n.w[0].data * 0.5 - n.w[1].data > 0)
+        for n, w2 in zip(model.layers[0].neurons, model.layers[1].neurons[0].w)
+    )
+    assert x0.grad == pytest.approx(expected)
+    x = Value(0.5)
+    out = model([x, -1.0])  # a Value input is used as it is
+    out.backward()
+    assert x.grad == pytest.approx(x0.grad)
