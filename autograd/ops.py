@@ -101,7 +101,7 @@ def _sum_forward(xs: Sequence[float]) -> float:
 def _dot_forward(operands: Sequence[float]) -> float:
     """c + x0·y0 + … + xn−1·yn−1, for operands x0…xn−1, y0…yn−1 and an optional start c."""
     n = len(operands) // 2
-    total = sum(map(operator.mul, operands[:n], operands[n : 2 * n]), 0.0)
+    total = sum(map(operator.mul, operands, operands[n : 2 * n]), 0.0)  # map stops after the xs
     return total + operands[-1] if len(operands) % 2 else total
 
 
