@@ -216,7 +216,7 @@ class MLP(Module):
             raise ValueError(f"MLP: expected {nin} inputs, got {len(x)}")
         x = as_inputs(x)
         for layer in self.layers:
-            x = tuple(n._forward(x) for n in layer.neurons)  # one tuple, shared by the next layer
+            x = tuple([n._forward(x) for n in layer.neurons])  # one tuple, shared by the next layer
         return x[0] if len(x) == 1 else list(x)
 
     def architecture_args(self) -> dict[str, object]:
