@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from autograd.nodes import apply_variadic, unary
+from autograd.nodes import apply_variadic, binary_method, unary_method
 from autograd.op import Op, VariadicOp
 from autograd.value import Value, _as_float
 
@@ -136,6 +136,30 @@ SUM     = VariadicOp("sum",     _sum_forward,  lambda xs: (1.0,) * len(xs))
 DOT     = VariadicOp("dot",     _dot_forward,  _dot_grads)
 # fmt: on
 
+# Each rule becomes Value's operator or method; `2 - x` uses SUB's swapped twin (see Op.flipped).
+_OPERATORS = {"__add__": ADD, "__sub__": SUB, "__mul__": MUL, "__truediv__": DIV, "__pow__": POW}
+_METHODS = {"__neg__": NEG, "__abs__": ABS, "exp": EXP, "log": LOG, "tanh": TANH, "sigmoid": SIGMOID}
+_METHODS |= {"relu": RELU, "sin": SIN, "cos": COS, "sqrt": SQRT}
+
+
+def bind_operators() -> None:
+    """Make each rule Value's operator or method (run at import; again after changing a rule)."""
+    for name, op in _OPERATORS.items():
+        _bind(name, binary_method(op), op)
+        _bind(f"__r{name[2:]}", binary_method(op.flipped), op)
+    for name, op in _METHODS.items():
+        _bind(name, unary_method(op), op)
+
+
+def _bind(name: str, method: Callable[..., Value], op: Op) -> None:
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
+    method.__doc__ = f"The op {op.name!r}: {(op.forward.__doc__ or '').strip()}"
+    setattr(Value, name, method)
+
+
+bind_operators()
+
+
 #: The fixed-arity built-in ops, for tests and tools that go through them all.
 BUILTIN_OPS: tuple[Op, ...] = (
     ADD, SUB, MUL, DIV, POW, NEG, ABS, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT,
@@ -174,42 +198,42 @@ def _dpow_dy(x: N, y: N) -> N | float:
 
 def exp(x: N) -> N:
     """e^x; d/dx = e^x."""
-    return unary(EXP, x) if type(x) is Value else EXP.forward(_as_float(x, "exp"))
+    return x.exp() if type(x) is Value else EXP.forward(_as_float(x, "exp"))
 
 
 def log(x: N) -> N:
     """ln x; d/dx = 1/x."""
-    return unary(LOG, x) if type(x) is Value else LOG.forward(_as_float(x, "log"))
+    return x.log() if type(x) is Value else LOG.forward(_as_float(x, "log"))
 
 
 def tanh(x: N) -> N:
     """tanh x; d/dx = 1 − tanh²x."""
-    return unary(TANH, x) if type(x) is Value else TANH.forward(_as_float(x, "tanh"))
+    return x.tanh() if type(x) is Value else TANH.forward(_as_float(x, "tanh"))
 
 
 def sigmoid(x: N) -> N:
     """σ(x) = 1/(1+e^−x); d/dx = σ(x)(1 − σ(x))."""
-    return unary(SIGMOID, x) if type(x) is Value else SIGMOID.forward(_as_float(x, "sigmoid"))
+    return x.sigmoid() if type(x) is Value else SIGMOID.forward(_as_float(x, "sigmoid"))
 
 
 def relu(x: N) -> N:
     """max(0, x); d/dx = 1 for x > 0, else 0."""
-    return unary(RELU, x) if type(x) is Value else RELU.forward(_as_float(x, "relu"))
+    return x.relu() if type(x) is Value else RELU.forward(_as_float(x, "relu"))
 
 
 def sin(x: N) -> N:
     """sin x; d/dx = cos x."""
-    return unary(SIN, x) if type(x) is Value else SIN.forward(_as_float(x, "sin"))
+    return x.sin() if type(x) is Value else SIN.forward(_as_float(x, "sin"))
 
 
 def cos(x: N) -> N:
     """cos x; d/dx = −sin x."""
-    return unary(COS, x) if type(x) is Value else COS.forward(_as_float(x, "cos"))
+    return x.cos() if type(x) is Value else COS.forward(_as_float(x, "cos"))
 
 
 def sqrt(x: N) -> N:
     """√x; d/dx = 1/(2√x)."""
-    return unary(SQRT, x) if type(x) is Value else SQRT.forward(_as_float(x, "sqrt"))
+    return x.sqrt() if type(x) is Value else SQRT.forward(_as_float(x, "sqrt"))
 
 
 def sum_(values: Iterable[Value | float]) -> Value:

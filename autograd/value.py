@@ -15,6 +15,7 @@ from __future__ import annotations
 import numbers
 import reprlib
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from autograd.op import Op, VariadicOp
 
@@ -93,79 +94,32 @@ class Value:
 
         backward(self, grad, create_graph=create_graph)
 
-    # -- arithmetic: each op is one line; the derivative rules live in autograd/ops.py --------
+    # -- arithmetic: each operator and method is bound to its rule by autograd/ops.py ----------
+    # (`+ - * / **` and their reflected forms, unary `-`, `abs()`, and the methods below; a
+    # number on either side is a constant. The declarations here are for readers and type checkers.)
 
-    def __add__(self, other: Value | float) -> Value:
-        return binary(ops.ADD, self, other)
+    if TYPE_CHECKING:
 
-    def __radd__(self, other: float) -> Value:
-        return binary(ops.ADD.flipped, self, other)
-
-    def __sub__(self, other: Value | float) -> Value:
-        return binary(ops.SUB, self, other)
-
-    def __rsub__(self, other: float) -> Value:
-        return binary(ops.SUB.flipped, self, other)
-
-    def __mul__(self, other: Value | float) -> Value:
-        return binary(ops.MUL, self, other)
-
-    def __rmul__(self, other: float) -> Value:
-        return binary(ops.MUL.flipped, self, other)
-
-    def __truediv__(self, other: Value | float) -> Value:
-        """x / y; ZeroDivisionError for y = 0."""
-        return binary(ops.DIV, self, other)
-
-    def __rtruediv__(self, other: float) -> Value:
-        return binary(ops.DIV.flipped, self, other)
-
-    def __pow__(self, other: Value | float) -> Value:
-        """x ** y, y a number or a Value (∂/∂y = xʸ·ln x); ValueError for a negative x with a
-        non-integer y, ZeroDivisionError for 0 ** negative, OverflowError when too large."""
-        return binary(ops.POW, self, other)
-
-    def __rpow__(self, other: float) -> Value:
-        return binary(ops.POW.flipped, self, other)
-
-    def __neg__(self) -> Value:
-        return unary(ops.NEG, self)
-
-    def __abs__(self) -> Value:
-        """|x|, with abs'(0) = 0."""
-        return unary(ops.ABS, self)
-
-    def exp(self) -> Value:
-        """e^x; OverflowError above x ≈ 709.78."""
-        return unary(ops.EXP, self)
-
-    def log(self) -> Value:
-        """Natural logarithm; ValueError for x ≤ 0."""
-        return unary(ops.LOG, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent, stable for any finite x."""
-        return unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), stable for any finite x."""
-        return unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        """max(0, x), with relu'(0) = 0."""
-        return unary(ops.RELU, self)
-
-    def sin(self) -> Value:
-        """Sine; ValueError for ±inf."""
-        return unary(ops.SIN, self)
-
-    def cos(self) -> Value:
-        """Cosine; ValueError for ±inf."""
-        return unary(ops.COS, self)
-
-    def sqrt(self) -> Value:
-        """Square root; ValueError for x < 0, and sqrt'(0) = inf."""
-        return unary(ops.SQRT, self)
+        def __add__(self, other: Value | float) -> Value: ...
+        def __radd__(self, other: float) -> Value: ...
+        def __sub__(self, other: Value | float) -> Value: ...
+        def __rsub__(self, other: float) -> Value: ...
+        def __mul__(self, other: Value | float) -> Value: ...
+        def __rmul__(self, other: float) -> Value: ...
+        def __truediv__(self, other: Value | float) -> Value: ...
+        def __rtruediv__(self, other: float) -> Value: ...
+        def __pow__(self, other: Value | float) -> Value: ...
+        def __rpow__(self, other: float) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def sqrt(self) -> Value: ...
 
     # -- comparisons look at data; == and hash are inherited from object, so by identity --------
 
@@ -227,6 +181,5 @@ def _data_of(x: object) -> float:
 MANY = object()
 
 
-# Value's operators make nodes with the rule table; both modules build on Value, so they come last.
-from autograd import ops  # noqa: E402
-from autograd.nodes import binary, unary  # noqa: E402
+# The rule table builds on Value and binds Value's operators to its rules, so it comes last.
+from autograd import ops  # noqa: E402, F401
