@@ -61,7 +61,7 @@ def _log(x: float) -> float:
 
 
 def _sqrt(x: float) -> float:
-    """√x; ValueError for x < 0."""
+    """√x; ValueError for x < 0, and sqrt'(0) = inf."""
     if x < 0.0:
         raise ValueError(f"sqrt: operand must be ≥ 0, got {x!r}")
     return math.sqrt(x)
@@ -75,8 +75,18 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+def _abs(x: float) -> float:
+    """|x|, with abs'(0) = 0 (the documented choice at the kink)."""
+    return abs(x)
+
+
+def _tanh(x: float) -> float:
+    """tanh x, stable for any float: it tends to ±1 and never overflows."""
+    return math.tanh(x)
+
+
 def _relu(x: float) -> float:
-    """max(0, x)."""
+    """max(0, x), with relu'(0) = 0 (the documented choice at the kink)."""
     return x if x > 0.0 else 0.0
 
 
@@ -121,10 +131,10 @@ MUL     = Op("*",       operator.mul,   lambda x, y: y,              lambda x, y
 DIV     = Op("/",       _div,           lambda x, y: 1 / y,          lambda x, y: -x / (y * y))
 POW     = Op("**",      _pow,           lambda x, y: _dpow_dx(x, y), lambda x, y: _dpow_dy(x, y))
 NEG     = Op("neg",     operator.neg,   lambda x: -1.0)
-ABS     = Op("abs",     abs,            lambda x: _sign(x))
+ABS     = Op("abs",     _abs,           lambda x: _sign(x))
 EXP     = Op("exp",     _exp,           lambda x: exp(x))
 LOG     = Op("log",     _log,           lambda x: 1 / x)
-TANH    = Op("tanh",    math.tanh,      lambda x: 1 - tanh(x) ** 2)
+TANH    = Op("tanh",    _tanh,          lambda x: 1 - tanh(x) ** 2)
 SIGMOID = Op("sigmoid", _sigmoid,       lambda x: sigmoid(x) * (1 - sigmoid(x)))
 RELU    = Op("relu",    _relu,          lambda x: 1.0 if x > 0 else 0.0)
 SIN     = Op("sin",     _sin,           lambda x: cos(x))
@@ -138,8 +148,18 @@ DOT     = VariadicOp("dot",     _dot_forward,  _dot_grads)
 
 # Each rule becomes Value's operator or method; `2 - x` uses SUB's swapped twin (see Op.flipped).
 _OPERATORS = {"__add__": ADD, "__sub__": SUB, "__mul__": MUL, "__truediv__": DIV, "__pow__": POW}
-_METHODS = {"__neg__": NEG, "__abs__": ABS, "exp": EXP, "log": LOG, "tanh": TANH, "sigmoid": SIGMOID}
-_METHODS |= {"relu": RELU, "sin": SIN, "cos": COS, "sqrt": SQRT}
+_METHODS = {
+    "__neg__": NEG,
+    "__abs__": ABS,
+    "exp": EXP,
+    "log": LOG,
+    "tanh": TANH,
+    "sigmoid": SIGMOID,
+    "relu": RELU,
+    "sin": SIN,
+    "cos": COS,
+    "sqrt": SQRT,
+}
 
 
 def bind_operators() -> None:
