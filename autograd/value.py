@@ -145,6 +145,10 @@ class Value:
             )
         return self.data
 
+    def __format__(self, spec: str) -> str:
+        """`f"{v:.4f}"` formats the data; a bare `f"{v}"` gives the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"

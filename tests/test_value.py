@@ -59,6 +59,12 @@ def test_repr_follows_micrograd_and_adds_the_label():
     assert repr(Value(2.0, label="a")) == "Value(data=2.0, grad=0.0, label='a')"
 
 
+def test_format_spec_formats_the_data():
+    v = Value(2.0 / 3.0, label="v")
+    assert f"{v:.3f}" == "0.667" and f"{v:>8.2e}" == "6.67e-01"
+    assert f"{v}" == repr(v)
+
+
 def test_float_and_comparisons_use_data():
     a, b = Value(1.0), Value(2.0)
     assert float(b) == 2.0
