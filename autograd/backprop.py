@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograd.grad_mode import enable_grad, no_grad
+from autograd.grad_mode import enable_grad
 from autograd.graph import topological_order
 from autograd.nodes import checked_float, operands
 from autograd.value import MANY, Value, _as_float, _cutting_floats_forbidden
@@ -78,4 +78,4 @@ def local_grads_as_values(node: Value) -> tuple[Value | float, ...]:
         _cutting_floats_forbidden.reset(token)
 
 
-__all__ = ["backward", "local_grads_as_values", "no_grad"]
+__all__ = ["backward", "local_grads_as_values"]

@@ -77,7 +77,7 @@ class VariadicOp:
     """f(x0, …, xn-1) for any n: `forward(xs)` and `grads(xs)` take the sequence of all n
     operands, and `grads` gives all n local derivatives at once, as a tuple."""
 
-    __slots__ = ("name", "forward", "grads", "checked")
+    __slots__ = ("name", "forward", "grads")
 
     def __init__(
         self,
@@ -88,7 +88,6 @@ class VariadicOp:
         self.name = name
         self.forward = forward
         self.grads = grads
-        self.checked = False
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}/n>"
