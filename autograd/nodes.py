@@ -45,9 +45,10 @@ def unary_method(op: Op) -> Callable[[Value], Value]:
     """The method `x.f()` for a one-input op: its body is written once, here, and bound to each op.
 
     Reading the op's forward and derivative from closure variables, with no second call, is what
-    makes this the fast path of every method such as `x.tanh()`.
+    makes this the fast path of every method such as `x.tanh()`. A constant derivative (`-x`'s −1)
+    is recorded as its number, without a call.
     """
-    forward, (derivative,) = op.forward, op.derivatives
+    forward, (derivative,), (constant,) = op.forward, op.derivatives, op.constants
 
     def method(x: Value) -> Value:
         xd = x.data
@@ -59,7 +60,7 @@ def unary_method(op: Op) -> Callable[[Value], Value]:
         if is_recording():
             node._op = op
             node._p0 = x
-            node._g0 = derivative(xd)
+            node._g0 = derivative(xd) if constant is None else constant
         else:
             node._op = node._p0 = node._g0 = None
         return node
@@ -70,7 +71,7 @@ def unary_method(op: Op) -> Callable[[Value], Value]:
 def binary_method(op: Op) -> Callable[[Value, object], Value]:
     """The operator `x ∘ y` for a Value x and a Value or number y (a number is a constant, not a
     parent): the body of every `+ - * / **` and their reflected forms, bound to each op as above."""
-    forward, (d0, d1) = op.forward, op.derivatives
+    forward, (d0, d1), (c0, c1) = op.forward, op.derivatives, op.constants
 
     def method(x: Value, y: object) -> Value:
         xd = x.data
@@ -93,14 +94,14 @@ def binary_method(op: Op) -> Callable[[Value, object], Value]:
             node._op = op
             node._const = None
             node._p0 = x
-            node._g0 = d0(xd, yd)
+            node._g0 = d0(xd, yd) if c0 is None else c0
             node._p1 = y
-            node._g1 = d1(xd, yd)
+            node._g1 = d1(xd, yd) if c1 is None else c1
         else:
             node._op = op
             node._const = const
             node._p0 = x
-            node._g0 = d0(xd, yd)
+            node._g0 = d0(xd, yd) if c0 is None else c0
             node._p1 = node._g1 = None
         return node
 
@@ -140,11 +141,17 @@ def apply_variadic(op: VariadicOp, operands: Iterable[object]) -> Value:
     """
     values = operands if type(operands) is tuple else tuple(operands)
     floats = [v.data for v in values if type(v) is Value]
-    if len(floats) == len(values):  # all Values: the common case, checked and read in one pass
-        data = op.forward(floats)
-        if not is_recording():
-            return leaf(data)
-        return make_node(data, op, values, op.grads(floats), None)
+    if len(floats) == len(values) and is_recording():  # all Values: checked and read in one pass
+        node = _new(Value)  # make_node's work, written out for the many-parent case
+        node.data = op.forward(floats)
+        node.grad = 0.0
+        node.label = ""
+        node._op = op
+        node._const = node._g1 = None
+        node._p0 = values
+        node._g0 = op.grads(floats)
+        node._p1 = MANY
+        return node
     is_value = [type(v) is Value for v in values]
     floats = [v.data if b else v for v, b in zip(values, is_value)]
     if set(map(type, floats)) != _JUST_FLOATS:  # ints or other numbers: converted once, or refused

@@ -6,9 +6,11 @@ Every node of the graph is made by an Op, built-in or user-defined; this is the 
 from __future__ import annotations
 
 import inspect
+import numbers
 from collections.abc import Callable, Sequence
 
-Derivative = Callable[..., object]
+#: ∂out/∂input: a function of the op's arguments, or a number when it is constant (as ∂(x + y)/∂x = 1).
+Derivative = Callable[..., object] | float
 
 
 class Op:
@@ -16,10 +18,11 @@ class Op:
 
     `forward` takes floats. Each derivative takes the same arguments and may be written with
     gradwalk functions (`autograd.exp`, `autograd.cos`, …): then it works on floats for the
-    ordinary backward pass and on Values for higher-order derivatives.
+    ordinary backward pass and on Values for higher-order derivatives. A derivative that is a
+    constant can be given as the number itself; nodes then record it without a call.
     """
 
-    __slots__ = ("name", "forward", "derivatives", "arity", "checked", "flipped", "swapped")
+    __slots__ = ("name", "forward", "derivatives", "constants", "arity", "checked", "flipped", "swapped")
 
     def __init__(
         self,
@@ -36,12 +39,17 @@ class Op:
         if not derivatives:
             raise ValueError(f"op {name!r}: give one derivative per input, got none")
         for i, d in enumerate(derivatives):
-            if not callable(d):
-                raise TypeError(f"op {name!r}: derivative {i} must be callable, got {type(d).__name__}")
+            if not callable(d) and _constant(d) is None:
+                raise TypeError(
+                    f"op {name!r}: derivative {i} must be callable or a number, got {type(d).__name__}"
+                )
         _check_arity(name, forward, len(derivatives))
         self.name = name
         self.forward = forward
-        self.derivatives = derivatives
+        #: Each derivative as a function of the op's arguments (a constant one returns its number).
+        self.derivatives = tuple(d if callable(d) else _returning(_constant(d)) for d in derivatives)
+        #: Each derivative's number when it is a constant, else None.
+        self.constants = tuple(None if callable(d) else _constant(d) for d in derivatives)
         self.arity = len(derivatives)
         #: User ops (made by `op()`) have their results checked; built-in ops are trusted, for speed.
         self.checked = checked
@@ -55,8 +63,8 @@ class Op:
             self.flipped = Op(
                 name,
                 lambda x, c: forward(c, x),
-                lambda x, c: d1(c, x),
-                lambda x, c: d0(c, x),
+                _swapped(d1),
+                _swapped(d0),
                 checked=checked,
                 _swapped_from=self,
             )
@@ -91,6 +99,23 @@ class VariadicOp:
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}/n>"
+
+
+def _constant(d: object) -> float | None:
+    """d as a float when it is a real number (not a bool), else None."""
+    if type(d) is bool or not isinstance(d, numbers.Real):
+        return None
+    return float(d)
+
+
+def _returning(c: float) -> Callable[..., float]:
+    """The function of any arguments that returns c."""
+    return lambda *args: c
+
+
+def _swapped(d: Derivative) -> Derivative:
+    """A derivative of f(x, c) as one of the twin g(c, x) = f(x, c): the same function, arguments swapped."""
+    return d if not callable(d) else lambda x, c: d(c, x)
 
 
 def _check_arity(name: str, forward: Callable[..., float], n: int) -> None:

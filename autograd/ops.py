@@ -125,12 +125,12 @@ def _dot_grads(operands: Sequence[N]) -> tuple[N | float, ...]:
 
 # fmt: off
 #  name                  forward         derivative(s): ∂out/∂x (, ∂out/∂y)
-ADD     = Op("+",       operator.add,   lambda x, y: 1.0,            lambda x, y: 1.0)
-SUB     = Op("-",       operator.sub,   lambda x, y: 1.0,            lambda x, y: -1.0)
+ADD     = Op("+",       operator.add,   1.0,                         1.0)
+SUB     = Op("-",       operator.sub,   1.0,                         -1.0)
 MUL     = Op("*",       operator.mul,   lambda x, y: y,              lambda x, y: x)
 DIV     = Op("/",       _div,           lambda x, y: 1 / y,          lambda x, y: -x / (y * y))
 POW     = Op("**",      _pow,           lambda x, y: _dpow_dx(x, y), lambda x, y: _dpow_dy(x, y))
-NEG     = Op("neg",     operator.neg,   lambda x: -1.0)
+NEG     = Op("neg",     operator.neg,   -1.0)
 ABS     = Op("abs",     _abs,           lambda x: _sign(x))
 EXP     = Op("exp",     _exp,           lambda x: exp(x))
 LOG     = Op("log",     _log,           lambda x: 1 / x)
@@ -272,9 +272,7 @@ def dot(xs: Iterable[Value | float], ys: Iterable[Value | float], start: Value |
         ys = tuple(ys)
     if len(xs) != len(ys):
         raise ValueError(f"dot: xs and ys differ in length ({len(xs)} vs {len(ys)})")
-    if type(start) is Value or start != 0:
-        return apply_variadic(DOT, (*xs, *ys, start))
-    return apply_variadic(DOT, (*xs, *ys))
+    return apply_variadic(DOT, (*xs, *ys, start) if type(start) is Value or start != 0 else (*xs, *ys))
 
 
 _SEQUENCES = (list, tuple)

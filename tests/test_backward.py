@@ -1,12 +1,15 @@
 """backward(): order, shared subexpressions, the accumulation rules, depth and freeing."""
 
 import gc
+import math
 import sys
 import tracemalloc
 
 import pytest
 
+import autograd
 from autograd import Value
+from autograd.backprop import interior_nodes_reset
 from autograd.graph import count_nodes, iter_nodes, topological_order
 
 
@@ -123,3 +126,80 @@ def test_a_dropped_graph_is_freed_by_reference_counting_alone():
         assert gc.collect() == 0  # and there was no cycle left for it to find
     finally:
         gc.enable()
+
+
+def test_the_backward_walk_lists_interior_nodes_in_order_and_resets_them():
+    x, y = Value(1.0), Value(2.0)
+    s = x * y
+    out = autograd.dot([s, x, y], [s.tanh(), s, Value(3.0)]) * s
+    out.backward()
+    stale = {node: node.grad for node in topological_order(out)}
+    order = interior_nodes_reset(out)
+    interior = [node for node in topological_order(out) if not node.is_leaf]
+    assert set(order) == set(interior) and len(order) == len(interior)
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:
+        assert all(position[p] > position[node] for p in node.parents if not p.is_leaf)
+        assert type(node.grad) is float and node.grad == 0.0
+    assert [x.grad, y.grad] == [stale[x], stale[y]]  # leaves are not touched
+
+
+def test_an_interrupted_backward_walk_leaves_floats_behind():
+    class Interrupt(BaseException):  # stands for KeyboardInterrupt
+        pass
+
+    x = Value(1.0)
+    out = x
+    for _ in range(20):
+        out = (out * 2.0).tanh()
+    lines = 0
+
+    def interrupt_half_way(frame, event, arg):  # a tracer: raises on the walk's 60th line
+        nonlocal lines
+        if frame.f_code is interior_nodes_reset.__code__ and event == "line":
+            lines += 1
+            if lines == 60:
+                raise Interrupt
+        return interrupt_half_way
+
+    sys.settrace(interrupt_half_way)
+    try:
+        with pytest.raises(Interrupt):
+            interior_nodes_reset(out)
+    finally:
+        sys.settrace(None)
+    assert lines == 60
+    assert all(type(node.grad) is float for node in topological_order(out))
+    out.backward()
+    assert x.grad == pytest.approx(_chain_derivative(x.data, 20))
+
+
+def _chain_derivative(x: float, n: int) -> float:
+    """d/dx of n times x ↦ tanh(2x), by the chain rule on floats."""
+    d = 1.0
+    for _ in range(n):
+        d *= 2 * (1 - math.tanh(2 * x) ** 2)
+        x = math.tanh(2 * x)
+    return d
+
+
+def test_zero_upstream_grads_still_carry_nan_from_infinite_local_grads():
+    # sqrt'(0) = inf and 0·inf = nan, as in PyTorch: skipping zero-grad nodes must not hide it.
+    x = Value(0.0)
+    (x.sqrt() * 0.0).backward()
+    assert math.isnan(x.grad)
+    a, b = Value(2.0), Value(math.inf)
+    (autograd.dot([a], [b]) * 0.0).backward()
+    assert math.isnan(a.grad) and b.grad == 0.0
+    p, q = Value(1.0), Value(math.inf)
+    ((p * q) * 0.0).backward()
+    assert math.isnan(p.grad) and q.grad == 0.0
+
+
+def test_zero_upstream_grads_give_zero_grads():
+    w = [Value(0.5), Value(-1.5)]
+    h = autograd.dot(w, [Value(2.0), Value(1.0)]).relu()  # 1 - 1.5 < 0: the relu is off
+    out = h * 3.0 + w[0] * w[1]
+    out.backward()
+    assert h.grad == 3.0 and h.parents[0].grad == 0.0
+    assert [v.grad for v in w] == [-1.5, 0.5]

@@ -135,7 +135,7 @@ def test_forward_not_callable():
 
 
 def test_derivative_not_callable():
-    with pytest.raises(TypeError, match="op 'f': derivative 1 must be callable, got str"):
+    with pytest.raises(TypeError, match="op 'f': derivative 1 must be callable or a number, got str"):
         op("f", lambda x, y: x, lambda x, y: 1.0, "0")
 
 
@@ -169,3 +169,23 @@ def test_called_with_a_non_number(bad):
         TypeError, match=f"op 'hypot': argument 1 must be a Value or a real number, got {type(bad).__name__}"
     ):
         hypot(Value(1.0), bad)
+
+
+def test_a_constant_derivative_can_be_given_as_its_number():
+    # f(x, c) = 2x − 3c: both derivatives constant, the second one an int.
+    f = op("f", lambda x, c: 2 * x - 3 * c, 2.0, -3)
+    assert f.constants == (2.0, -3.0)
+    x, c = Value(1.5), Value(0.5)
+    out = f(x, c) * f(c, x)  # each input in both places, so both derivatives meet in each grad
+    out.backward()
+    assert (x.grad, c.grad) == (2 * f(c, x).data - 3 * f(x, c).data, -3 * f(c, x).data + 2 * f(x, c).data)
+    y = Value(1.5)
+    assert f(4.0, y).local_grads == (-3.0,)  # the number on the left: the second derivative applies
+    assert gradcheck(lambda x, c: f(x, c) * f(c, x), [1.5, 0.5])
+    assert gradgradcheck(lambda x, c: f(x, c) * f(c, x), [1.5, 0.5])
+
+
+@pytest.mark.parametrize("bad", [True, "1", None])
+def test_a_constant_derivative_must_be_a_real_number(bad):
+    with pytest.raises(TypeError, match="derivative 0 must be callable or a number"):
+        op("f", lambda x: x, bad)
