@@ -17,17 +17,16 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
     if not isinstance(root, Value):
         raise TypeError(f"backward: expected a Value, got {type(root).__name__}")
     seed = grad if create_graph and type(grad) is Value else _as_float(grad, "backward(grad)")
-    if root._p0 is None:  # a leaf: its gradient with respect to itself
-        root.grad = root.grad + seed
-        return
     if create_graph:
         order = topological_order(root)
         for node in order:
             if node._p0 is not None:
                 node.grad = 0.0
-        root.grad = seed
+        root.grad = seed if root._p0 is not None else root.grad + seed
         with enable_grad():
             _propagate_as_graph(order)
+    elif root._p0 is None:  # a leaf: its gradient with respect to itself
+        root.grad = root.grad + seed
     else:
         order = interior_nodes_reset(root)
         root.grad = seed

@@ -114,7 +114,7 @@ def _returning(c: float) -> Callable[..., float]:
 
 
 def _swapped(d: Derivative) -> Derivative:
-    """A derivative of f(x, c) as one of the twin g(c, x) = f(x, c): the same function, arguments swapped."""
+    """d for the swapped twin, which takes the same two arguments in the other order."""
     return d if not callable(d) else lambda x, c: d(c, x)
 
 

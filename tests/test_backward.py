@@ -203,3 +203,9 @@ def test_zero_upstream_grads_give_zero_grads():
     out.backward()
     assert h.grad == 3.0 and h.parents[0].grad == 0.0
     assert [v.grad for v in w] == [-1.5, 0.5]
+
+
+def test_backward_of_a_leaf_with_create_graph_gives_a_value():
+    x = Value(2.0)
+    x.backward(create_graph=True)
+    assert type(x.grad) is Value and x.grad.data == 1.0
