@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import compress
 
 from autograd.grad_mode import is_recording
-from autograd.op import Op, VariadicOp
-from autograd.value import MANY, AnyOp, Value, _as_float, _number
+from autograd.op import Op, VariadicOp, _number
+from autograd.value import MANY, AnyOp, Value, _as_float
 
 
 def make_node(data: float, op: AnyOp | None, parents: tuple, grads: tuple, const: object) -> Value:

@@ -39,7 +39,7 @@ class Op:
         if not derivatives:
             raise ValueError(f"op {name!r}: give one derivative per input, got none")
         for i, d in enumerate(derivatives):
-            if not callable(d) and _constant(d) is None:
+            if not callable(d) and _number(d) is None:
                 raise TypeError(
                     f"op {name!r}: derivative {i} must be callable or a number, got {type(d).__name__}"
                 )
@@ -47,9 +47,9 @@ class Op:
         self.name = name
         self.forward = forward
         #: Each derivative as a function of the op's arguments (a constant one returns its number).
-        self.derivatives = tuple(d if callable(d) else _returning(_constant(d)) for d in derivatives)
+        self.derivatives = tuple(d if callable(d) else _returning(_number(d)) for d in derivatives)
         #: Each derivative's number when it is a constant, else None.
-        self.constants = tuple(None if callable(d) else _constant(d) for d in derivatives)
+        self.constants = tuple(None if callable(d) else _number(d) for d in derivatives)
         self.arity = len(derivatives)
         #: User ops (made by `op()`) have their results checked; built-in ops are trusted, for speed.
         self.checked = checked
@@ -101,11 +101,15 @@ class VariadicOp:
         return f"<op {self.name!r}/n>"
 
 
-def _constant(d: object) -> float | None:
-    """d as a float when it is a real number (not a bool), else None."""
-    if type(d) is bool or not isinstance(d, numbers.Real):
-        return None
-    return float(d)
+def _number(x: object) -> float | None:
+    """x as a float when it is a plain real number (not a bool), else None (the caller then
+    returns NotImplemented, or raises)."""
+    t = type(x)
+    if t is float:
+        return x  # type: ignore[return-value]
+    if t is int or (t is not bool and isinstance(x, numbers.Real)):
+        return float(x)  # type: ignore[arg-type]
+    return None
 
 
 def _returning(c: float) -> Callable[..., float]:

@@ -167,16 +167,6 @@ def _as_float(x: object, where: str) -> float:
     raise TypeError(f"{where}: expected a real number (int or float), got {t.__name__} {reprlib.repr(x)}")
 
 
-def _number(x: object) -> float | None:
-    """x as a float when it is a plain real number, else None (the caller returns NotImplemented)."""
-    t = type(x)
-    if t is float:
-        return x  # type: ignore[return-value]
-    if t is int or (t is not bool and isinstance(x, numbers.Real)):
-        return float(x)  # type: ignore[arg-type]
-    return None
-
-
 def _data_of(x: object) -> float:
     return x.data if type(x) is Value else _as_float(x, "comparison")  # type: ignore[union-attr]
 
