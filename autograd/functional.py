@@ -13,10 +13,10 @@ import reprlib
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 
-from autograd.backprop import backward
+from autograd.backprop import run_backward
 from autograd.grad_mode import enable_grad
 from autograd.graph import iter_nodes
-from autograd.value import Value, _cutting_floats_forbidden
+from autograd.value import Value, float_forbidden
 
 Scalar = float | Value
 Argnums = int | tuple[int, ...]
@@ -100,7 +100,7 @@ def _gradients(out: Scalar, inputs: Sequence[Value], *, create_graph: bool) -> l
         return [0.0] * len(inputs)  # f returned a number: nothing depends on the inputs
     saved = [(node, node.grad) for node in iter_nodes(out)]
     try:
-        backward(out, create_graph=create_graph)
+        run_backward(out, create_graph=create_graph)
         return [x.grad for x in inputs]  # an input out does not depend on keeps its fresh 0.0
     finally:
         for node, g in saved:
@@ -143,20 +143,12 @@ def _evaluate(f: Callable[..., Scalar], args: Sequence[object], where: str) -> S
     derivative would silently lose that path (to 0 for `grad(math.sin)`).
     """
     depth = _depth.set(_depth.get() + 1)
-    no_float = _cutting_floats_forbidden.set(where)
+    no_float = float_forbidden.set(f"{where}: f")
     try:
         with enable_grad():
             out = f(*args)
-    except TypeError as error:
-        if not str(error).startswith(f"op {where!r}:"):
-            raise
-        raise TypeError(
-            f"{where}: f turned a Value into a float (with math.sin(x) or float(x), say), which cuts "
-            "the graph, so its derivative would be lost; use gradwalk functions (autograd.sin, "
-            "autograd.exp, …) or make an op with autograd.op"
-        ) from None
     finally:
-        _cutting_floats_forbidden.reset(no_float)
+        float_forbidden.reset(no_float)
         _depth.reset(depth)
     if type(out) is Value:
         return out

@@ -10,21 +10,33 @@ from autograd.value import MANY, Value
 def topological_order(root: Value) -> list[Value]:
     """Every node root depends on, root first and each node before its parents.
 
-    An iterative depth-first search: a node is appended once all its parents are, and the
-    list is reversed at the end. Walk it as it is to apply the chain rule; reverse it to evaluate.
+    Walk it as it is to apply the chain rule; reverse it to evaluate.
     """
+    return walk(root, leaves=True)
+
+
+def interior_order(root: Value) -> list[Value]:
+    """The nodes with parents that root depends on, in topological order: the chain rule's order.
+    Leaves are left out (the chain rule ends at them); a leaf root gives []."""
+    return walk(root, leaves=False) if root._p0 is not None else []
+
+
+def walk(root: Value, *, leaves: bool) -> list[Value]:
+    """The one topological walk: an iterative depth-first search from root that appends a node
+    once all its parents are appended, then reverses the list. State lives in a local set, never
+    in the nodes, so an interrupted walk leaves nothing behind and two threads may walk at once."""
     order: list[Value] = []
-    visited: set[Value] = set()
+    expanded: set[Value] = set()
     stack: list[object] = [root]
-    pop, push, mark_visited, emit = stack.pop, stack.append, visited.add, order.append  # hot loop
+    pop, push, expand, emit = stack.pop, stack.append, expanded.add, order.append  # hot loop
     while stack:
         node = pop()
         if node is _PARENTS_DONE:
             emit(pop())
             continue
-        if node in visited:
+        if node in expanded:  # reached again through another path
             continue
-        mark_visited(node)
+        expand(node)
         first = node._p0
         if first is None:  # a leaf: nothing to wait for
             emit(node)
@@ -34,12 +46,12 @@ def topological_order(root: Value) -> list[Value]:
         second = node._p1
         if second is MANY:
             for parent in first:
-                if parent not in visited:
+                if (leaves or parent._p0 is not None) and parent not in expanded:
                     push(parent)
         else:
-            if first not in visited:
+            if (leaves or first._p0 is not None) and first not in expanded:
                 push(first)
-            if second is not None and second not in visited:
+            if second is not None and (leaves or second._p0 is not None) and second not in expanded:
                 push(second)
     order.reverse()
     return order

@@ -1,13 +1,23 @@
 """`Value`: a scalar node of the computation graph, and the layout of what a node records.
 
-A node records the op that made it and, for each parent, the local derivative ∂node/∂parent as
-a plain float. It holds no closures, so a graph has no reference cycles and is freed by reference
-counting alone.
+A node records the op that made it (`creator`) and, for each parent, the local derivative
+∂node/∂parent as a plain float. It holds no closures, so a graph has no reference cycles and is
+freed by reference counting alone (the one exception is `backward(create_graph=True)`, see
+`autograd.backprop`).
 
-Most nodes have one or two parents, so those live in slots (`_p0, _g0, _p1, _g1`) rather than in
-a tuple: a node is then a single object, which halves the work of Python's cyclic garbage
-collector and the memory per op. A node with more parents (sum, dot) keeps tuples of them in
-`_p0` and `_g0`, with `_p1` set to `MANY`.
+The layout, in slots, and the only code that writes them is in this module:
+
+| slot | leaf | one parent | two parents | n parents (sum, dot) |
+|---|---|---|---|---|
+| `_fn` | None (NO_GRAD if made under no_grad) | the Op | the Op | the Op |
+| `_p0`, `_g0` | None | parent, ∂/∂parent | first parent, its ∂ | tuple of parents, tuple of ∂ |
+| `_p1`, `_g1` | None | None | second parent, its ∂ | MANY |
+| `_c` | | the operands in written order, set only when one of them is a number |
+
+Most nodes have one or two parents, so those live in slots rather than in tuples: a node is
+then a single object, which halves the work of Python's cyclic garbage collector and the memory
+per op. Ops write nodes through the per-arity templates below (see `autograd.methods`); a
+reader can think of each op as `Value(out, parents, local_grads)`.
 """
 
 from __future__ import annotations
@@ -17,13 +27,8 @@ import reprlib
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
-from autograd.op import Op, VariadicOp
-
-AnyOp = Op | VariadicOp
-
-#: Set while derivatives are evaluated on Values (create_graph): `float(value)` would then
-#: silently cut the graph, so it raises instead.
-_cutting_floats_forbidden: ContextVar[str] = ContextVar("gradwalk_no_float", default="")
+if TYPE_CHECKING:
+    from autograd.op import Op
 
 
 class Value:
@@ -33,27 +38,39 @@ class Value:
     names the value in drawings and explanations.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_const", "_p0", "_g0", "_p1", "_g1")
+    __slots__ = ("data", "grad", "_label", "_fn", "_p0", "_g0", "_p1", "_g1", "_c")
 
     data: float
     grad: float | Value
-    label: str
 
     def __init__(self, data: float, label: str = "") -> None:
-        self.data = _as_float(data, "Value(data)")
-        if not isinstance(label, str):
-            raise TypeError(f"Value(label): expected str, got {type(label).__name__}")
+        self.data = as_float(data, "Value(data)")
         self.grad = 0.0
-        self.label = label
-        self._op = None
-        self._const = None
-        self._p0 = self._g0 = self._p1 = self._g1 = None
+        if label:
+            self.label = label
+        elif type(label) is not str:
+            raise TypeError(f"Value(label): expected str, got {type(label).__name__}")
+        self._fn = self._p0 = self._p1 = None
 
-    # -- what the node records ---------------------------------------------------------------
+    # -- what the node records (read-only views; see the table above) ---------------------------
+
+    @property
+    def label(self) -> str:
+        """The name drawings and explanations use for this value ('' for none)."""
+        try:
+            return self._label
+        except AttributeError:  # ops leave it unset, which saves a store per op
+            return ""
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"Value(label): expected str, got {type(text).__name__}")
+        self._label = text
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The Values this node was computed from (empty for a leaf)."""
+        """The Values this node was computed from, in written order (empty for a leaf)."""
         p1 = self._p1
         if p1 is None:
             return () if self._p0 is None else (self._p0,)
@@ -68,9 +85,27 @@ class Value:
         return self._g0 if p1 is MANY else (self._g0, self._g1)
 
     @property
+    def operands(self) -> tuple[Value | float, ...]:
+        """The arguments the op was applied to, in written order: Values, and floats for constants.
+
+        `(2 - x).operands == (2.0, x)`; the position of a parent among them is its argument index.
+        """
+        try:
+            return self._c
+        except AttributeError:
+            return self.parents
+
+    @property
+    def creator(self) -> Op | None:
+        """The op (a record of the table in autograd/ops.py) that made this node; None for a leaf."""
+        fn = self._fn
+        return None if fn is None or fn is NO_GRAD else fn
+
+    @property
     def op(self) -> str:
-        """The short name of the op that made this node, '' for a leaf."""
-        return self._op.name if self._op is not None else ""
+        """How the op that made this node is written (`*`, `tanh`, `dot`), '' for a leaf."""
+        creator = self.creator
+        return creator.symbol if creator is not None else ""
 
     @property
     def is_leaf(self) -> bool:
@@ -81,47 +116,53 @@ class Value:
         """A new leaf with the same data and no history."""
         return Value(self.data, self.label)
 
-    # -- backward ------------------------------------------------------------------------------
+    # -- micrograd's names, so that its lectures' cells run unchanged ------------------------------
 
-    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
-        """Fill `.grad` of every node this one depends on with ∂self/∂node, by the chain rule.
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name: the set of this node's parents."""
+        return set(self.parents)
 
-        Leaf grads accumulate across calls (as in PyTorch) until zeroed, so gradients can be
-        summed over mini-batches; interior grads are recomputed by each call, never doubled.
-        With `create_graph=True` every grad becomes a Value that can be differentiated again.
-        """
-        from autograd.backprop import backward
+    @property
+    def _op(self) -> str:
+        """micrograd's name: the op's symbol as a string ('' for a leaf)."""
+        return self.op
 
-        backward(self, grad, create_graph=create_graph)
+    # `backward()` and micrograd's `_backward()` are added by autograd.backprop, the layer above,
+    # and the operators and methods (`+ - * / ** %`, `exp`, `tanh`, …) by autograd.methods from
+    # the op table; autograd/value.pyi declares them for type checkers.
 
-    # -- arithmetic: each operator and method is bound to its rule by autograd/ops.py ----------
-    # (`+ - * / **` and their reflected forms, unary `-`, `abs()`, and the methods below; a
-    # number on either side is a constant. The declarations here are for readers and type checkers.)
+    # -- PyTorch's names ----------------------------------------------------------------------------
 
-    if TYPE_CHECKING:
+    def item(self) -> float:
+        """The data as a Python float (PyTorch's name)."""
+        return self.data
 
-        def __add__(self, other: Value | float) -> Value: ...
-        def __radd__(self, other: float) -> Value: ...
-        def __sub__(self, other: Value | float) -> Value: ...
-        def __rsub__(self, other: float) -> Value: ...
-        def __mul__(self, other: Value | float) -> Value: ...
-        def __rmul__(self, other: float) -> Value: ...
-        def __truediv__(self, other: Value | float) -> Value: ...
-        def __rtruediv__(self, other: float) -> Value: ...
-        def __pow__(self, other: Value | float) -> Value: ...
-        def __rpow__(self, other: float) -> Value: ...
-        def __neg__(self) -> Value: ...
-        def __abs__(self) -> Value: ...
-        def exp(self) -> Value: ...
-        def log(self) -> Value: ...
-        def tanh(self) -> Value: ...
-        def sigmoid(self) -> Value: ...
-        def relu(self) -> Value: ...
-        def sin(self) -> Value: ...
-        def cos(self) -> Value: ...
-        def sqrt(self) -> Value: ...
+    def retain_grad(self) -> None:
+        """Accepted for PyTorch habits: every node already keeps its grad after backward()."""
 
-    # -- comparisons look at data; == and hash are inherited from object, so by identity --------
+    # -- conversions and comparisons look at data; == and hash are by identity ------------------------
+
+    def __float__(self) -> float:
+        where = float_forbidden.get()
+        if where:
+            raise TypeError(
+                f"{where} turned a Value into a float (with math.sin(x), math.cos(x) or float(x), say), "
+                "which cuts the graph, so it cannot be differentiated again (that derivative would be lost); "
+                "use gradwalk functions "
+                "(autograd.sin, autograd.cos, autograd.exp, …) or make an op with autograd.op"
+            )
+        return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return round(self.data, ndigits)
+
+    def __bool__(self) -> bool:
+        """As for the float: False for 0.0 only."""
+        return self.data != 0.0
 
     def __lt__(self, other: Value | float) -> bool:
         return self.data < _data_of(other)
@@ -135,15 +176,7 @@ class Value:
     def __ge__(self, other: Value | float) -> bool:
         return self.data >= _data_of(other)
 
-    def __float__(self) -> float:
-        op_name = _cutting_floats_forbidden.get()
-        if op_name:
-            raise TypeError(
-                f"op {op_name!r}: a derivative turned a Value into a float (e.g. math.cos(x)), "
-                "which cuts the graph, so it cannot be differentiated again; write the derivative "
-                "with gradwalk functions (autograd.cos, autograd.exp, …) for higher orders"
-            )
-        return self.data
+    __hash__ = object.__hash__  # nodes live in sets and dicts by identity
 
     def __format__(self, spec: str) -> str:
         """`f"{v:.4f}"` formats the data; a bare `f"{v}"` gives the repr."""
@@ -154,26 +187,96 @@ class Value:
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
 
-# -- making nodes ------------------------------------------------------------------------------
+#: Set while a derivative is evaluated on Values (by create_graph and grad(), to what is being
+#: differentiated: "op 'f': a derivative", "grad(f): f"): `float(value)` would then silently cut
+#: the graph, so it raises instead.
+float_forbidden: ContextVar[str] = ContextVar("gradwalk_float_forbidden", default="")
+
+#: `_p1` of a node with more than two parents: its `_p0` and `_g0` are tuples.
+MANY = object()
+#: `_fn` of a result computed under no_grad: a leaf, but one that backward() refuses.
+NO_GRAD = object()
 
 
-def _as_float(x: object, where: str) -> float:
-    """x as a float, or TypeError naming its type (bool and non-real types are refused)."""
+# -- numbers ---------------------------------------------------------------------------------------
+
+
+def number(x: object) -> float | None:
+    """x as a float when it is a plain real number (not a bool), else None (the caller then
+    returns NotImplemented, or raises). An int too large for a float raises OverflowError."""
     t = type(x)
     if t is float:
         return x  # type: ignore[return-value]
     if t is int or (t is not bool and isinstance(x, numbers.Real)):
-        return float(x)  # type: ignore[arg-type]
-    raise TypeError(f"{where}: expected a real number (int or float), got {t.__name__} {reprlib.repr(x)}")
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise OverflowError(f"the number {reprlib.repr(x)} is too large for a float") from None
+    return None
+
+
+def as_float(x: object, where: str) -> float:
+    """x as a float, or TypeError naming its type (bool and non-real types are refused)."""
+    try:
+        f = number(x)
+    except OverflowError as e:
+        raise OverflowError(f"{where}: {e}") from None
+    if f is None:
+        raise TypeError(
+            f"{where}: expected a real number (int or float), got {type(x).__name__} {reprlib.repr(x)}"
+        )
+    return f
 
 
 def _data_of(x: object) -> float:
-    return x.data if type(x) is Value else _as_float(x, "comparison")  # type: ignore[union-attr]
+    return x.data if type(x) is Value else as_float(x, "comparison")  # type: ignore[union-attr]
 
 
-#: Marks a node with more than two parents: its _p0 and _g0 are tuples.
-MANY = object()
+# -- the node writers: one per arity -----------------------------------------------------------------
+#
+# The generic writer serves user ops and the functions (atan2, hypot, sum, dot); the fast operators
+# and methods of autograd.methods are generated from the templates, so that the slots are written
+# in this module's words only.
+
+_new = Value.__new__
 
 
-# The rule table builds on Value and binds Value's operators to its rules, so it comes last.
-from autograd import ops  # noqa: E402, F401
+def make_node(data: float, fn: Op, parents: tuple, grads: tuple, operands: tuple | None) -> Value:
+    """A recorded node; `operands` is given (in written order) when some of them are numbers."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node._fn = fn
+    n = len(parents)
+    if n == 1:
+        node._p0, node._g0, node._p1 = parents[0], grads[0], None
+    elif n == 2:
+        node._p0, node._p1 = parents
+        node._g0, node._g1 = grads
+    else:
+        node._p0, node._g0, node._p1 = parents, grads, MANY
+    if operands is not None:
+        node._c = operands
+    return node
+
+
+def untracked(data: float) -> Value:
+    """A result computed under no_grad: a leaf with no history."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node._fn = NO_GRAD
+    node._p0 = node._p1 = None
+    return node
+
+
+#: Templates for generated code, by the number of Value operands: `{node}` is the new node's
+#: variable, `{fn}` the Op, `{p0}`/`{g0}`… the parents and their local derivatives, `{ops}` the
+#: operands tuple when some are numbers. Each is the exact counterpart of `make_node`.
+RECORD = {
+    1: "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = None",
+    2: "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = {p1}; {node}._g1 = {g1}",
+}
+RECORD_OPERANDS = "{node}._c = {ops}"
+NEW = "{node} = _new(Value); {node}.data = {data}; {node}.grad = 0.0"
+UNTRACKED = "{node}._fn = NO_GRAD; {node}._p0 = {node}._p1 = None"

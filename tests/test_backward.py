@@ -9,8 +9,8 @@ import pytest
 
 import autograd
 from autograd import Value
-from autograd.backprop import interior_nodes_reset
-from autograd.graph import count_nodes, iter_nodes, topological_order
+from autograd.backprop import chain_rule
+from autograd.graph import count_nodes, interior_order, iter_nodes, topological_order
 
 
 def test_shared_subexpression_counts_every_path():
@@ -128,50 +128,88 @@ def test_a_dropped_graph_is_freed_by_reference_counting_alone():
         gc.enable()
 
 
-def test_the_backward_walk_lists_interior_nodes_in_order_and_resets_them():
+def test_the_backward_walk_lists_interior_nodes_in_order_and_leaves_grads_alone():
     x, y = Value(1.0), Value(2.0)
     s = x * y
     out = autograd.dot([s, x, y], [s.tanh(), s, Value(3.0)]) * s
     out.backward()
-    stale = {node: node.grad for node in topological_order(out)}
-    order = interior_nodes_reset(out)
+    before = {node: node.grad for node in topological_order(out)}
+    order = interior_order(out)
     interior = [node for node in topological_order(out) if not node.is_leaf]
     assert set(order) == set(interior) and len(order) == len(interior)
     position = {node: i for i, node in enumerate(order)}
     for node in order:
         assert all(position[p] > position[node] for p in node.parents if not p.is_leaf)
-        assert type(node.grad) is float and node.grad == 0.0
-    assert [x.grad, y.grad] == [stale[x], stale[y]]  # leaves are not touched
+    assert {node: node.grad for node in topological_order(out)} == before  # a walk writes nothing
+    assert interior_order(x) == []
 
 
-def test_an_interrupted_backward_walk_leaves_floats_behind():
-    class Interrupt(BaseException):  # stands for KeyboardInterrupt
-        pass
+class Interrupt(BaseException):  # stands for KeyboardInterrupt
+    pass
 
+
+def _interrupt_at(code, n: int):
+    """A tracer that raises Interrupt on the n-th line event of `code` (a generator's resumptions
+    count too), the way a Ctrl-C lands between two bytecodes."""
+    lines = 0
+
+    def tracer(frame, event, arg):
+        nonlocal lines
+        if frame.f_code is code and event == "line":
+            lines += 1
+            if lines == n:
+                raise Interrupt
+        return tracer
+
+    return tracer
+
+
+@pytest.mark.parametrize("where", ["walk", "chain_rule"])
+@pytest.mark.parametrize("n", [7, 60, 61, 62, 63, 200])
+def test_an_interrupted_backward_leaves_numbers_behind_and_the_next_one_is_right(where, n):
     x = Value(1.0)
     out = x
     for _ in range(20):
         out = (out * 2.0).tanh()
-    lines = 0
-
-    def interrupt_half_way(frame, event, arg):  # a tracer: raises on the walk's 60th line
-        nonlocal lines
-        if frame.f_code is interior_nodes_reset.__code__ and event == "line":
-            lines += 1
-            if lines == 60:
-                raise Interrupt
-        return interrupt_half_way
-
-    sys.settrace(interrupt_half_way)
+    code = (autograd.graph.walk if where == "walk" else chain_rule).__code__
+    sys.settrace(_interrupt_at(code, n))
     try:
         with pytest.raises(Interrupt):
-            interior_nodes_reset(out)
+            out.backward()
     finally:
         sys.settrace(None)
-    assert lines == 60
     assert all(type(node.grad) is float for node in topological_order(out))
+    x.grad = 0.0  # a leaf may hold part of its gradient; interior grads are reset by every call
     out.backward()
     assert x.grad == pytest.approx(_chain_derivative(x.data, 20))
+
+
+def test_two_threads_calling_backward_on_one_graph_each_do_a_whole_pass():
+    import threading
+
+    x = Value(0.3)
+    out = x
+    for _ in range(2_000):
+        out = (out * 1.001).tanh() + x * 0.001
+    out.backward()
+    once = x.grad
+    x.grad = 0.0
+    errors = []
+
+    def run():
+        try:
+            out.backward()
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert x.grad == pytest.approx(4 * once, rel=1e-12)
+    assert all(type(node.grad) is float for node in topological_order(out))
 
 
 def _chain_derivative(x: float, n: int) -> float:

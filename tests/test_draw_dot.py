@@ -55,10 +55,10 @@ def test_repeated_operand_draws_one_edge_per_use():
 
 def test_number_operands_of_reflected_ops_are_constants():
     x = Value(0.5, "x")
-    y = 2 - x  # recorded as the flipped op with operands (x, 2.0)
+    y = 2 - x  # operands in written order: (2.0, x), so the constant is operand 0
     source = draw(y).source
-    assert re.search(r"\tc0_1 \[label=<2>", source)
-    assert ("c0_1", "op0") in dot_edges(source)
+    assert re.search(r"\tc0_0 \[label=<2>", source)
+    assert ("c0_0", "op0") in dot_edges(source)
     assert "label=<->" in source
 
 

@@ -172,11 +172,11 @@ def test_gradwalk_functions_take_floats_and_values():
         autograd.log(-1.0)
 
 
-def test_a_number_on_the_left_is_recorded_with_the_ops_swapped_twin():
-    from autograd.nodes import operands
-
+def test_operands_are_recorded_in_the_order_written():
     x = Value(0.5)
     node = 2 - x
-    assert node.op == "-" and node._op.swapped and node._op.flipped is autograd.ops.SUB
-    assert operands(node) == (x, 2.0)  # the Value first; `swapped` says the written order was 2 - x
-    assert not (x - 2)._op.swapped and operands(x - 2) == (x, 2.0)
+    assert node.op == "-" and node.creator is autograd.ops.SUB
+    assert node.operands == (2.0, x) and node.parents == (x,) and node.local_grads == (-1.0,)
+    assert (x - 2).operands == (x, 2.0) and (x - 2).local_grads == (1.0,)
+    assert (2**x).operands == (2.0, x) and (2**x).local_grads == (pytest.approx(2**0.5 * math.log(2)),)
+    assert (x * x).operands == (x, x) == (x * x).parents

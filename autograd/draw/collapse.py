@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from autograd.graph import consumer_counts, topological_order
-from autograd.nodes import operands
 from autograd.value import Value
 
 #: Nodes kept at each end of an elided chain, so the reader sees how it starts and ends.
@@ -140,7 +139,7 @@ def _fold_activations(
         if node in p.params or node in box_of:
             continue
         parents = node.parents
-        if len(parents) == 1 and parents[0] in sums and operands(node) == parents:
+        if len(parents) == 1 and parents[0] in sums and node.operands == parents:
             box = sums[parents[0]]
             box.members.append(node)
             box.output = node

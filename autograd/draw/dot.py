@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from autograd.draw.collapse import Box, Plan
 from autograd.draw.format import html, label_html, number
-from autograd.nodes import operands
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -138,7 +137,7 @@ def _op_node(g: graphviz.Digraph, p: Plan, node: Value, k: int, style: Style) ->
     g.edge(op_name, f"v{k}", id=f"e{k}")
     grads = node.local_grads
     slot = 0
-    for i, operand in enumerate(operands(node)):
+    for i, operand in enumerate(node.operands):
         if isinstance(operand, Value):
             label = f"<∂={style.num(grads[slot])}>" if style.show_local_grads else None
             slot += 1

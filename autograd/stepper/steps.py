@@ -276,8 +276,8 @@ class _Names:
                 by_node[node] = label if counts[node.label] == 1 else f"{label}#{k}"
             elif k == 0 and "L" not in counts:
                 by_node[node] = "L"
-            elif node._op is not None and _OP_WORDS.get(node.op, node.op).isidentifier():
-                by_node[node] = f"{_OP_WORDS.get(node.op, node.op)}#{k}"
+            elif node.creator is not None:
+                by_node[node] = f"{node.creator.name}#{k}"
             else:
                 by_node[node] = f"v{k}"
         self._by_node = by_node

@@ -7,67 +7,19 @@ inputs by up to SAFE_STEP never crosses an edge or a kink.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass
 
-#: Least distance of an argument from a kink (relu, abs at 0) or a domain edge (log, sqrt at 0).
-GAP = 1e-3
+from autograd.domain import ANYWHERE, GAP, INPUT_RADIUS, Domain
+
 #: Inputs may move this far (e.g. gradcheck's eps) without an argument crossing a kink or an edge.
 SAFE_STEP = 1e-4
 #: Every intermediate value v keeps |v| ≤ VALUE_BOUND, so round-off in differences stays small.
 VALUE_BOUND = 100.0
 #: Every intermediate value v keeps Σ_k |∂v/∂x_k| ≤ GRAD_BOUND (first-order bound, see margin()).
 GRAD_BOUND = 100.0
-#: Drawn inputs lie in [-INPUT_RADIUS, INPUT_RADIUS] unless an op's domain lies elsewhere.
-INPUT_RADIUS = 3.0
 
 Predicate = Callable[..., bool]
-
-
-@dataclass(frozen=True)
-class Domain:
-    """One argument's safe region: inside [lo, hi], and away from each point of `kinks`.
-
-    `Domain(lo=0)` suits log, `Domain(kinks=(0,))` suits relu, `Domain(-1, 1)` suits asin.
-    Arguments keep at least GAP (1e-3) away from lo, hi and every kink.
-    """
-
-    lo: float = -math.inf
-    hi: float = math.inf
-    kinks: tuple[float, ...] = ()
-
-    def __post_init__(self) -> None:
-        for what, x in (("lo", self.lo), ("hi", self.hi)):
-            if isinstance(x, bool) or not isinstance(x, numbers.Real) or math.isnan(x):
-                raise TypeError(f"Domain: {what} must be a real number, got {x!r}")
-        if not self.hi - self.lo > 2 * GAP:
-            raise ValueError(
-                f"Domain: need lo < hi with room for a margin of {GAP} inside, got [{self.lo}, {self.hi}]"
-            )
-        kinks = tuple(self.kinks)
-        for k in kinks:
-            if isinstance(k, bool) or not isinstance(k, numbers.Real) or not math.isfinite(k):
-                raise TypeError(f"Domain: kinks must be finite real numbers, got {k!r}")
-        object.__setattr__(self, "kinks", kinks)
-
-    def admits(self, x: float, margin: float = GAP) -> bool:
-        """True when x is at least `margin` inside [lo, hi] and at least `margin` from every kink."""
-        return self.lo + margin <= x <= self.hi - margin and all(abs(x - k) >= margin for k in self.kinks)
-
-    def sampling_range(self) -> tuple[float, float]:
-        """Where to draw an argument: [lo, hi] cut to the usual inputs, or its nearest part."""
-        lo, hi = self.lo + GAP, self.hi - GAP
-        r = INPUT_RADIUS
-        if lo <= r and hi >= -r:
-            return max(lo, -r), min(hi, r)
-        if lo > r:
-            return lo, min(hi, lo + 2 * r)
-        return max(lo, hi - 2 * r), hi
-
-
-ANYWHERE = Domain()
 
 
 def margin(sensitivity: float) -> float:
@@ -76,17 +28,6 @@ def margin(sensitivity: float) -> float:
     Moving every input by at most SAFE_STEP moves the argument by about sensitivity·SAFE_STEP.
     """
     return max(GAP, sensitivity * SAFE_STEP)
-
-
-#: The built-in ops that are not smooth everywhere; every other built-in is, within the bounds.
-BUILTIN_DOMAINS: dict[str, tuple[Domain, ...]] = {
-    "/": (ANYWHERE, Domain(kinks=(0.0,))),  # the pole of 1/y
-    "**": (Domain(lo=0.0), ANYWHERE),  # x ** y is real and smooth in y only for x > 0
-    "abs": (Domain(kinks=(0.0,)),),
-    "relu": (Domain(kinks=(0.0,)),),
-    "log": (Domain(lo=0.0),),
-    "sqrt": (Domain(lo=0.0),),
-}
 
 
 DomainSpec = Domain | tuple | list | Predicate | None
@@ -140,3 +81,16 @@ def _interval(name: str, pair: tuple | list) -> Domain:
         return Domain(pair[0], pair[1])
     except ValueError as e:
         raise ValueError(f"op {name!r}: {e}") from None
+
+
+__all__ = [
+    "ANYWHERE",
+    "GAP",
+    "GRAD_BOUND",
+    "INPUT_RADIUS",
+    "SAFE_STEP",
+    "VALUE_BOUND",
+    "Domain",
+    "as_domains",
+    "margin",
+]

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from autograd import ops
-from autograd.op import Op, VariadicOp
+from autograd.functions import FUNCTIONS, dot, sum_
+from autograd.op import ATOM, OPERATORS, Op
 from autograd.testing.domains import (
-    BUILTIN_DOMAINS,
     GRAD_BOUND,
     VALUE_BOUND,
     Domain,
@@ -29,89 +29,70 @@ from autograd.testing.domains import (
 )
 from autograd.value import Value
 
-# Precedence of the written forms, as in Python: a lower one is parenthesised inside a higher one.
-_SUM, _PRODUCT, _NEGATION, _POWER, _ATOM = 1, 2, 3, 4, 9
+_ATOM = ATOM
 
 
 @dataclass(frozen=True)
 class OpSpec:
-    """What the strategies know of an op: how to apply it, how to write it, and where it is safe.
+    """What the strategies know of an op: how to apply it, and where it is safe.
 
     `arity` is None for sum and dot, which take any number of operands (dot: xs then ys).
     """
 
     name: str
-    op: Op | VariadicOp
+    op: Op
     arity: int | None
     apply: Callable[..., Value]
     domains: tuple[Domain, ...]
     where: Predicate | None = None
-    infix: str = ""
-    precedence: int = _ATOM
 
     def write(self, args: Sequence[tuple[str, int]]) -> tuple[str, int]:
         """The text of this op applied to args, each given as (text, precedence)."""
-        if self.infix and len(args) == 2:
-            (a, pa), (b, pb) = args
-            right_assoc = self.infix == "**"
-            if pa < self.precedence or (right_assoc and pa == self.precedence):
-                a = f"({a})"
-            if pb < self.precedence or (not right_assoc and pb == self.precedence):
-                b = f"({b})"
-            return f"{a} {self.infix} {b}", self.precedence
-        if self.infix:  # negation
-            (a, pa) = args[0]
-            return (f"-{a}" if pa == _ATOM else f"-({a})"), self.precedence
-        texts = [t for t, _ in args]
-        if self.op is ops.SUM:
-            return f"sum([{', '.join(texts)}])", _ATOM
-        if self.op is ops.DOT:
-            n = len(texts) // 2
-            return f"dot([{', '.join(texts[:n])}], [{', '.join(texts[n:])}])", _ATOM
-        return f"{self.name}({', '.join(texts)})", _ATOM
+        return self.op.write(args)
 
     def domain(self, i: int) -> Domain:
         return self.domains[min(i, len(self.domains) - 1)]
 
 
+#: How a user writes each infix op, so the strategies go through the same operators (`x * 2.0`).
+_SPELLING: dict[str, Callable[..., Value]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "%": operator.mod,
+    "neg": operator.neg,
+    "abs": abs,
+}
+
+
 def _builtin_specs() -> dict[str, OpSpec]:
-    """Every built-in op, applied through the spelling a user writes (`x * 2.0` calls __mul__)."""
-    infix = {
-        "+": (operator.add, _SUM),
-        "-": (operator.sub, _SUM),
-        "*": (operator.mul, _PRODUCT),
-        "/": (operator.truediv, _PRODUCT),
-        "**": (operator.pow, _POWER),
-    }
+    """Every op of the table, with its record's domains, applied through the spelling a user writes."""
     specs = {}
-    for op in ops.BUILTIN_OPS:
-        domains = BUILTIN_DOMAINS.get(op.name, (Domain(),) * op.arity)
-        if op.name in infix:
-            apply, precedence = infix[op.name]
-            specs[op.name] = OpSpec(op.name, op, 2, apply, domains, infix=op.name, precedence=precedence)
-        elif op.name == "neg":
-            specs[op.name] = OpSpec("neg", op, 1, operator.neg, domains, infix="-", precedence=_NEGATION)
-        elif op.name == "abs":
-            specs[op.name] = OpSpec("abs", op, 1, abs, domains)
-        else:  # the gradwalk function of the same name, or the op itself for one without
-            specs[op.name] = OpSpec(op.name, op, op.arity, getattr(ops, op.name, op), domains)
-    specs["sum"] = OpSpec("sum", ops.SUM, None, lambda *xs: ops.sum_(xs), (Domain(),))
-    specs["dot"] = OpSpec(
-        "dot", ops.DOT, None, lambda *xy: ops.dot(xy[: len(xy) // 2], xy[len(xy) // 2 :]), (Domain(),)
-    )
+    for op in ops.TABLE:
+        if op is ops.SUM:
+            apply: Callable[..., Value] = lambda *xs: sum_(xs)
+        elif op is ops.DOT:
+            apply = lambda *xy: dot(xy[: len(xy) // 2], xy[len(xy) // 2 :])
+        else:
+            apply = _SPELLING.get(op.symbol if op.symbol in OPERATORS else op.name) or FUNCTIONS[op.name]
+        specs[op.name] = OpSpec(op.name, op, op.arity, apply, op.domains, op.where)
     return specs
 
 
 BUILTIN_SPECS: dict[str, OpSpec] = _builtin_specs()
+_BY_SYMBOL = {spec.op.symbol: name for name, spec in BUILTIN_SPECS.items()}
 
 
 def spec_for(op: object, domain: DomainSpec = None) -> OpSpec:
     """The OpSpec of a built-in op (by name or object) or of a user op (with its domain)."""
     if isinstance(op, str):
+        op = _BY_SYMBOL.get(op, op)  # "*" for "mul", as a user writes it
         if op not in BUILTIN_SPECS:
             raise ValueError(f"no built-in op named {op!r}; the built-ins are {', '.join(BUILTIN_SPECS)}")
         spec = BUILTIN_SPECS[op]
-    elif isinstance(op, (Op, VariadicOp)) and any(s.op is op for s in BUILTIN_SPECS.values()):
+    elif isinstance(op, Op) and any(s.op is op for s in BUILTIN_SPECS.values()):
         spec = next(s for s in BUILTIN_SPECS.values() if s.op is op)
     elif isinstance(op, Op):
         domains, where = as_domains(op.name, op.arity, domain)
@@ -124,7 +105,7 @@ def spec_for(op: object, domain: DomainSpec = None) -> OpSpec:
     if domain is None:
         return spec
     domains, where = as_domains(spec.name, spec.arity, domain)
-    return OpSpec(spec.name, spec.op, spec.arity, spec.apply, domains, where, spec.infix, spec.precedence)
+    return OpSpec(spec.name, spec.op, spec.arity, spec.apply, domains, where)
 
 
 class Const(NamedTuple):
@@ -173,7 +154,7 @@ class Expression:
         for step in self._steps:
             operands = [nodes[a] if type(a) is int else a.value for a in step.args]
             if on_floats:
-                nodes.append(_number(_forward(step.spec.op, operands), step.spec, "forward"))
+                nodes.append(_number(step.spec.op.forward(*operands), step.spec, "forward"))
             else:
                 nodes.append(step.spec.apply(*operands))
         return nodes[-1]
@@ -225,14 +206,11 @@ class ExpressionBuilder:
         if spec.where is not None and not spec.where(*xs):
             return False
         try:
-            out = _number(_forward(spec.op, xs), spec, "forward")
-            if isinstance(spec.op, VariadicOp):
-                grads = [_number(g, spec, "derivative") for g in spec.op.grads(xs)]
-            else:
-                grads = [
-                    _number(spec.op.derivatives[i](*xs), spec, f"derivative {i}") if s else 0.0
-                    for i, s in enumerate(ss)
-                ]
+            out = _number(spec.op.forward(*xs), spec, "forward")
+            grads = [
+                _number(g, spec, f"derivative {i}") if s else 0.0
+                for i, (g, s) in enumerate(zip(spec.op.grads(xs, out), ss))
+            ]
         except (ArithmeticError, ValueError):  # outside the op's domain, e.g. an overflow
             return False
         sensitivity = sum(abs(g) * s for g, s in zip(grads, ss) if s)
@@ -258,11 +236,6 @@ class ExpressionBuilder:
                 renumber[index] = n + len(kept)
                 kept.append(Step(step.spec, tuple(renumber[a] if type(a) is int else a for a in step.args)))
         return Expression(self.inputs, kept)  # with no step, the last input itself
-
-
-def _forward(op: Op | VariadicOp, xs: list[float]) -> object:
-    """The op's value on floats: a variadic op takes the list, a fixed-arity op the arguments."""
-    return op.forward(xs) if isinstance(op, VariadicOp) else op.forward(*xs)
 
 
 def _number(x: object, spec: OpSpec, what: str) -> float:

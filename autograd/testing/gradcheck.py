@@ -11,6 +11,7 @@ import numbers
 import reprlib
 from collections.abc import Callable, Sequence
 
+from autograd.backprop import run_backward
 from autograd.grad_mode import no_grad
 from autograd.value import Value
 
@@ -144,7 +145,7 @@ def _analytic_hessians(f: Function, xs: list[float]) -> list[list[list[float]]]:
         rows = []
         for j in range(len(xs)):
             leaves, outs = _fresh_outputs(f, xs, n_outputs)
-            outs[i].backward(create_graph=True)
+            run_backward(outs[i], create_graph=True)
             first = leaves[j].grad
             for leaf in leaves:
                 leaf.grad = 0.0
