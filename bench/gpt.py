@@ -288,8 +288,8 @@ def check_losses(a: Trainer, b: Trainer) -> tuple[float, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=30, help="training steps per engine (30)")
-    parser.add_argument("--block", type=int, default=5, help="consecutive steps per engine in turn (5)")
+    parser.add_argument("--steps", type=int, default=100, help="training steps per engine (100)")
+    parser.add_argument("--block", type=int, default=10, help="consecutive steps per engine in turn (10)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and the shuffle (0)")
     args = parser.parse_args()
     if args.steps < 1 or args.block < 1:

@@ -34,22 +34,32 @@ LOSS_RTOL = 1e-9  # the float version sums in another order; SGD keeps the curve
 Step = Callable[[], float]  # one training step; returns the loss before the update
 
 
+def micrograd_style_loss(model: Any, value_type: type, X: list[list[float]], labels: list[int]) -> Any:
+    """The forward pass as a micrograd user writes it (micrograd's demo notebook): Value inputs,
+    builtin sum for the loss and the L2 term, `model.parameters()` called each step. It runs
+    unchanged on gradwalk's `nn.MLP` and on micrograd's."""
+    inputs = [list(map(value_type, row)) for row in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    return data_loss + reg_loss
+
+
+def sgd_update(model: Any) -> None:
+    """p ← p − lr·∂loss/∂p, the user's own loop over `model.parameters()`."""
+    for p in model.parameters():
+        p.data -= LR * p.grad
+
+
 def micrograd_style_step(model: Any, value_type: type, X: list[list[float]], labels: list[int]) -> Step:
-    """The step as a micrograd user writes it (micrograd's demo notebook): Value inputs, builtin
-    sum for the loss and the L2 term, `model.parameters()` called each step. It runs unchanged on
-    gradwalk's `nn.MLP` and on micrograd's."""
+    """The whole step of micrograd's demo: the loss above, zero_grad, backward, SGD."""
 
     def step() -> float:
-        inputs = [list(map(value_type, row)) for row in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(labels, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum(p * p for p in model.parameters())
-        loss = data_loss + reg_loss
+        loss = micrograd_style_loss(model, value_type, X, labels)
         model.zero_grad()
         loss.backward()
-        for p in model.parameters():
-            p.data -= LR * p.grad
+        sgd_update(model)
         return loss.data
 
     return step
