@@ -363,7 +363,7 @@ def test_a_timeout_stops_what_the_renderer_started(monkeypatch, tmp_path):
         tmp_path, monkeypatch, ESCAPING_RENDERER.format(pids=str(pids_file), then="time.sleep(300)")
     )
     with pytest.raises(RenderTimeoutError):
-        draw(Value(1.0), timeout=2.0).svg()
+        draw(Value(1.0), timeout=3.0).svg()
     assert gone(read_pids(pids_file))
 
 

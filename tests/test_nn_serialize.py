@@ -331,6 +331,7 @@ def test_an_interrupt_at_any_line_of_load_leaves_the_old_model_or_the_new(tmp_pa
     params = [id(p) for p in model.parameters()]
     outcomes = []
     k = 1
+    tracer = sys.gettrace()  # a debugger's or coverage's, put back after each run
     while True:
         model.load_state_dict(old)
         sys.settrace(interrupt_at(k))
@@ -340,7 +341,7 @@ def test_an_interrupt_at_any_line_of_load_leaves_the_old_model_or_the_new(tmp_pa
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            sys.settrace(None)
+            sys.settrace(tracer)
         state = model.state_dict()
         assert state in (old, new), f"an interrupt at step {k} of load left a mix of old and new"
         assert [id(p) for p in model.parameters()] == params  # the same Values, holding new data
