@@ -84,8 +84,7 @@ class Module:
         """
         params = dict(self.named_parameters())
         values = checked_state(state, list(params))
-        for name, value in values.items():
-            params[name].data = value
+        serialize.swap_in([params[name] for name in values], list(values.values()))
 
     def architecture(self) -> dict[str, object]:
         """The class and the constructor arguments that fix the parameters' shape and meaning."""

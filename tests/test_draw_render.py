@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
+import signal
 import stat
 import sys
+import textwrap
+import threading
 import time
+import tracemalloc
 
 import pytest
 from components import require
@@ -257,3 +263,197 @@ def test_any_label_is_shown_as_text(renderer, label, op_name):
     assert all(el.tag.startswith(SVG_NS) for el in root.iter())
     assert not any(el.tag.endswith("script") for el in root.iter())
     assert {"v0", "v1", "op0"} <= svg_ids(svg)
+
+
+# -- the renderer is bounded: in time, in output, and in the processes it leaves behind ------------
+
+
+def fake_renderer(tmp_path, monkeypatch, body: str):
+    """A Python script standing in for `dot`, made the renderer for this test."""
+    script = tmp_path / "fake-dot"
+    script.write_text(f"#!{sys.executable}\nimport os, sys, time\n{textwrap.dedent(body)}")
+    script.chmod(0o755)
+    monkeypatch.setenv("GRADWALK_DOT", str(script))
+    return script
+
+
+#: A renderer that starts a daemon (a child that calls setsid, then a grandchild whose parent
+#: exits, with stdio closed) and writes "renderer-pid daemon-pid" to PIDS once both run.
+ESCAPING_RENDERER = """
+PIDS = {pids!r}
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for fd in (0, 1, 2):
+            os.close(fd)
+        with open(PIDS + ".daemon", "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(300)
+    os._exit(0)
+while not os.path.exists(PIDS + ".daemon") or not open(PIDS + ".daemon").read():
+    time.sleep(0.01)
+with open(PIDS + ".tmp", "w") as f:
+    f.write(f"{{os.getpid()}} {{open(PIDS + '.daemon').read()}}")
+os.replace(PIDS + ".tmp", PIDS)
+{then}
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (an orphan's zombie may wait for init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def gone(pids, within: float = 5.0) -> bool:
+    """Whether every pid stops running within `within` seconds (SIGKILL is delivered at once)."""
+    end = time.monotonic() + within
+    while any(running(p) for p in pids):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def read_pids(path) -> list[int]:
+    end = time.monotonic() + 10.0
+    while not path.exists():
+        assert time.monotonic() < end, "the test renderer did not start"
+        time.sleep(0.01)
+    return [int(p) for p in path.read_text().split()]
+
+
+needs_proc = pytest.mark.skipif(sys.platform != "linux", reason="finding the processes needs Linux's /proc")
+
+
+@needs_proc
+def test_ctrl_c_during_a_render_stops_the_renderer_and_what_it_started(monkeypatch, tmp_path):
+    pids_file = tmp_path / "pids"
+    fake_renderer(
+        tmp_path, monkeypatch, ESCAPING_RENDERER.format(pids=str(pids_file), then="time.sleep(300)")
+    )
+    main = threading.main_thread().ident
+
+    def press_ctrl_c():  # once the renderer and its daemon both run
+        read_pids(pids_file)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    presser = threading.Thread(target=press_ctrl_c)
+    try:
+        start = time.perf_counter()
+        presser.start()
+        with pytest.raises(KeyboardInterrupt):
+            draw(Value(1.0), timeout=None).svg()  # no timeout: only the interrupt can end it
+        presser.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert time.perf_counter() - start < 10.0
+    renderer_pid, daemon_pid = read_pids(pids_file)
+    assert gone([renderer_pid, daemon_pid])
+
+
+@needs_proc
+def test_a_timeout_stops_what_the_renderer_started(monkeypatch, tmp_path):
+    pids_file = tmp_path / "pids"
+    fake_renderer(
+        tmp_path, monkeypatch, ESCAPING_RENDERER.format(pids=str(pids_file), then="time.sleep(300)")
+    )
+    with pytest.raises(RenderTimeoutError):
+        draw(Value(1.0), timeout=3.0).svg()
+    assert gone(read_pids(pids_file))
+
+
+@needs_proc
+def test_a_renderer_that_finishes_leaves_nothing_running(monkeypatch, tmp_path):
+    pids_file = tmp_path / "pids"
+    then = "sys.stdin.read(); print('<svg xmlns=\"http://www.w3.org/2000/svg\"><text>ok</text></svg>')"
+    fake_renderer(tmp_path, monkeypatch, ESCAPING_RENDERER.format(pids=str(pids_file), then=then))
+    assert svg_text(draw(Value(1.0)).svg()) == "ok"
+    assert gone(read_pids(pids_file))
+
+
+NOT_UTF8 = """
+sys.stdin.buffer.read()
+sys.stdout.buffer.write(b'<svg xmlns="http://www.w3.org/2000/svg"><text>\\xff\\xfe</text></svg>')
+"""
+
+
+def test_svg_that_is_not_utf8_is_a_render_error(monkeypatch, tmp_path):
+    import autograd
+
+    fake_renderer(tmp_path, monkeypatch, NOT_UTF8)
+    x = Value(2.0, "x")
+    y = (x * 3.0).tanh()
+    with pytest.raises(RenderError, match=r"wrote SVG that is not UTF-8 text.*0xff"):
+        draw(y).svg()
+    assert "not UTF-8" in draw(y)._repr_mimebundle_()["text/plain"]
+    stepper = autograd.Stepper(y)
+    page = stepper._repr_html_()  # the player still steps through its explanations
+    assert "The graph cannot be drawn" in page and "not UTF-8" in page
+    data = re.search(r'<script type="application/json" data-gw="data">(.*?)</script>', page, re.DOTALL)
+    assert json.loads(data.group(1))["explain"] == [step.explain() for step in stepper]
+    assert len(stepper) == 3
+
+
+def test_output_past_the_cap_is_refused_without_reading_it_all(monkeypatch, tmp_path):
+    from autograd.draw import render
+
+    fake_renderer(
+        tmp_path, monkeypatch, "chunk = b'<' * 65536\nwhile True:\n    sys.stdout.buffer.write(chunk)\n"
+    )
+    monkeypatch.setattr(render, "MAX_OUTPUT_BYTES", 2**20)
+    graph = draw(Value(1.0), timeout=None)  # endless output: only the cap ends it
+    tracemalloc.start()
+    try:
+        start = time.perf_counter()
+        with pytest.raises(RenderError, match=r"wrote more than 1 MB and was stopped"):
+            graph.svg()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 10.0
+    assert peak < 4 * 2**20
+
+
+def test_a_flood_of_errors_is_read_keeping_only_its_end(monkeypatch, tmp_path):
+    fake_renderer(tmp_path, monkeypatch, "sys.stderr.write('e' * 20_000_000 + ' the end')\nsys.exit(2)\n")
+    graph = draw(Value(1.0))
+    tracemalloc.start()
+    try:
+        with pytest.raises(RenderError, match=r"failed \(exit 2\): e+ the end$"):
+            graph.svg()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20  # of the 20 MB written, the last MB is kept
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error", "match"),
+    [
+        ("5", TypeError, r"draw\(timeout='5'\): expected a number of seconds or None, got str"),
+        (True, TypeError, r"draw\(timeout=True\).*got bool"),
+        (math.nan, ValueError, r"draw\(timeout=nan\): expected a positive, finite number of seconds"),
+        (math.inf, ValueError, r"draw\(timeout=inf\).*None for no limit"),
+        (0, ValueError, r"draw\(timeout=0\)"),
+        (-1.0, ValueError, r"draw\(timeout=-1\.0\)"),
+        (10**400, ValueError, r"draw\(timeout=1000"),
+    ],
+)
+def test_a_bad_timeout_is_refused_naming_it(timeout, error, match):
+    with pytest.raises(error, match=match):
+        draw(Value(1.0), timeout=timeout)
+
+
+def test_timeout_none_means_no_limit(renderer):
+    graph = draw(Value(1.0, "x"), timeout=None)
+    assert graph.timeout is None
+    assert "x" in svg_text(graph.svg()).split()
+    graph.timeout = "soon"  # checked again when rendering
+    graph.digraph.attr(bgcolor="white")
+    with pytest.raises(TypeError, match=r"render\(timeout='soon'\)"):
+        graph.svg()

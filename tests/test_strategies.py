@@ -12,6 +12,7 @@ import autograd
 from autograd import Value, op, ops
 from autograd.backprop import run_backward as backward
 from autograd.graph import iter_nodes
+from autograd.testing import gradcheck
 from autograd.testing.domains import GAP, GRAD_BOUND, VALUE_BOUND
 from autograd.testing.expression import Const, ExpressionBuilder, spec_for
 from autograd.testing.strategies import Domain, Expression, expressions, values
@@ -229,10 +230,10 @@ def test_shrinks_to_the_smallest_formula_with_a_given_op():
     assert "log(" in e.formula
 
 
-def test_inputs_shrink_towards_one():
+def test_inputs_shrink_towards_one_and_ops_to_one():
     e = find(expressions(n_inputs=1), lambda e: True, settings=settings(database=None))
     assert e.inputs == (1.0,)
-    assert e.formula == "x0"
+    assert e.formula == "x0 + 2.0"  # the first op, on the input and the first constant
 
 
 # -- errors -----------------------------------------------------------------------------------------------
@@ -260,3 +261,68 @@ def test_bad_arguments_are_refused(kwargs, error, pattern):
 def test_values_of_a_variadic_op_is_refused():
     with pytest.raises(ValueError, match="sum takes any number of operands"):
         values("sum")
+
+
+# -- every op given is tested: it appears in every formula, or is refused with the reason -------------
+
+softplus = op("softplus", lambda x: math.log1p(math.exp(x)), lambda x: autograd.sigmoid(x))
+
+
+@FEW
+@given(expressions(ops=[(asin, (-1, 1)), softplus]))
+def test_each_given_op_appears_in_every_formula(e):
+    assert "asin" in e.op_names and "softplus" in e.op_names
+    assert e(*[Value(x) for x in e.inputs]).data == e(*e.inputs)
+
+
+shifted_log = op("shifted_log", lambda x: math.log(x - 4.5), lambda x: 1 / (x - 4.5))
+
+
+@FEW
+@given(expressions(ops=[(shifted_log, (5, 10))], max_ops=3))
+def test_an_op_whose_domain_is_far_from_the_usual_inputs_still_appears(e):
+    assert "shifted_log" in e.op_names  # on an input drawn from its domain when nothing else fits
+    for node in iter_nodes(e(*[Value(x) for x in e.inputs])):
+        if node.op == "shifted_log":
+            assert 5 + GAP <= node.parents[0].data <= 10 - GAP
+
+
+def test_a_wrong_derivative_far_from_the_usual_inputs_is_caught():
+    wrong = op("shifted_log", lambda x: math.log(x - 4.5), lambda x: 1 / (x - 4.0))  # should be 4.5
+    e = find(
+        expressions(ops=[(wrong, (5, 10))], builtins=False),
+        lambda e: not gradcheck(e, e.inputs, raise_exception=False),
+        settings=settings(database=None, max_examples=50),
+    )
+    assert e.op_names == ("shifted_log",)
+
+
+@FEW
+@given(expressions())
+def test_every_formula_has_an_op(e):
+    assert e.n_ops >= 1
+
+
+@pytest.mark.parametrize(
+    ("entry", "pattern"),
+    [
+        ((asin, (2, 5)), r"op 'asin' cannot take part.*its domain: \[2, 5\].*256 it raises ValueError"),
+        (
+            op("far", lambda x: x + 1000.0, lambda x: 1.0),
+            r"op 'far' cannot take part.*none is safe: at 256 its value is beyond the bound \|v\| ≤ 100",
+        ),
+        (
+            op("steep", lambda x: 1000.0 * x, lambda x: 1000.0),
+            r"op 'steep'.*its derivative is beyond the bound Σ\|∂v/∂x\| ≤ 100 \(e\.g\. 1000 at",
+        ),
+        ((ratio, lambda x, y: False), r"op 'ratio'.*the domain's predicate is false"),
+        (
+            op("broken", lambda x: x, lambda x: 1 / 0),
+            r"op 'broken'.*raises ZeroDivisionError \(e\.g\. division by zero at x0=",
+        ),
+    ],
+    ids=["domain typo", "too large", "too steep", "predicate", "raises"],
+)
+def test_an_op_that_is_safe_nowhere_is_refused_naming_it_and_why(entry, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        expressions(ops=[entry])

@@ -29,7 +29,7 @@ def draw(
     params: Iterable[object] | object = None,
     collapse: bool | None = None,
     digits: int = 4,
-    timeout: float = 30.0,
+    timeout: float | None = 30.0,
 ) -> Graph:
     """Draw the graph of everything `root` depends on.
 
@@ -46,7 +46,8 @@ def draw(
     - `max_nodes`: above this many Values the graph is drawn collapsed (neurons as boxes,
       long chains as "… n ops …"), with a note saying what is hidden; `collapse=True`/`False`
       forces it on or off.
-    - `digits`: significant digits of the numbers; `timeout`: seconds the renderer may run.
+    - `digits`: significant digits of the numbers; `timeout`: seconds the renderer may run
+      (None: no limit; Ctrl-C stops it either way).
 
     SVG element ids are stable, from each Value's position k in
     `autograd.graph.topological_order(root)` (the root is 0): `v{k}` is Value k (or the neuron

@@ -25,9 +25,9 @@ class Graph:
     `digraph` is the underlying `graphviz.Digraph`, to restyle before rendering.
     """
 
-    def __init__(self, digraph: graphviz.Digraph, *, timeout: float = 30.0) -> None:
+    def __init__(self, digraph: graphviz.Digraph, *, timeout: float | None = 30.0) -> None:
         self.digraph = digraph
-        self.timeout = timeout
+        self.timeout = render.check_timeout(timeout)
         self._svg_cache: tuple[str, str] | None = None
 
     @property
