@@ -110,9 +110,9 @@ def build(p: Plan, root: Value, style: Style, rankdir: str) -> graphviz.Digraph:
 
 def _value_node(g: graphviz.Digraph, name: str, node: Value, kind: str, style: Style) -> None:
     cells = []
-    name = style.name(node)
-    if name:
-        cells.append(f"<B>{label_html(name)}</B>")
+    title = style.name(node)
+    if title:
+        cells.append(f"<B>{label_html(title)}</B>")
     if style.show_data:
         cells.append(f"data {style.data(node)}")
     if style.show_grad:
