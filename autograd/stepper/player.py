@@ -39,6 +39,9 @@ MAX_STEPS = 5000
 #: Graphs with more Values than this are drawn collapsed (as `draw`'s max_nodes does).
 BIG = 300
 
+#: Graphs with at most this many Values get a static picture at twice the screen's resolution.
+SHARP = 60
+
 #: Significant digits of the numbers drawn in the picture (the explanations show 6).
 DIGITS = 4
 
@@ -353,9 +356,12 @@ def _static_picture(stepper: Stepper, data: dict) -> str:
         digits=DIGITS,
         highlight=highlight,
     )
-    picture.digraph.graph_attr["dpi"] = "192"  # twice the CSS resolution: sharp at its natural size
+    # Twice the CSS resolution, sharp at its natural size; a big graph at one, to bound the page.
+    scale = 2 if len(order) <= SHARP else 1
+    picture.digraph.graph_attr["dpi"] = str(96 * scale)
+    picture.digraph.graph_attr["size"] = "40,40"  # inches at most: shrinks only a huge graph
     png = picture.render("png")
-    width = struct.unpack(">I", png[16:20])[0] // 2  # the PNG header's width, in CSS pixels
+    width = struct.unpack(">I", png[16:20])[0] // scale  # the PNG header's width, in CSS pixels
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return f'<img src="{uri}" width="{width}" alt="the graph at step 0" style="max-width:100%;height:auto">'
 
