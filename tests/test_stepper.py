@@ -428,7 +428,7 @@ def neuron_graph():
 
 
 def test_forward_steps_compute_each_node_in_evaluation_order_then_backward_follows():
-    o, (x1, x2, w1, w2, b) = neuron_graph()
+    o, (x1, _, w1, _, _) = neuron_graph()
     s = Stepper(o, forward=True)
     kinds = [step.kind for step in s]
     assert kinds == ["forward", "forward", "seed", "backward", "backward"]
@@ -457,7 +457,7 @@ def test_forward_formulas_for_each_kind_of_op():
 
 
 def test_update_steps_apply_minus_lr_times_grad_exactly_and_undo():
-    o, (x1, x2, w1, w2, b) = neuron_graph()
+    o, (_, _, w1, w2, b) = neuron_graph()
     s = Stepper(o, lr=0.1, params=[w1, w2, b])
     updates = [step for step in s if step.kind == "update"]
     assert [u.node for u in updates] == [w1, w2, b]
@@ -466,7 +466,9 @@ def test_update_steps_apply_minus_lr_times_grad_exactly_and_undo():
     g = w1.grad
     s.next()
     assert w1.data == -3.0 - 0.1 * g
-    assert updates[0].explain() == f"w1 ← w1 − lr · grad(w1) = −3.0 − 0.1 × 1.0 = {w1.data:.6g}".replace("-", "−")
+    assert updates[0].explain() == f"w1 ← w1 − lr · grad(w1) = −3.0 − 0.1 × 1.0 = {w1.data:.6g}".replace(
+        "-", "−"
+    )
     s.run()
     assert b.data == 6.8813735870195432 - 0.1 * b.grad
     s.reset()
@@ -480,24 +482,23 @@ def test_update_by_an_optimiser_replays_its_step_exactly():
     def run(stepper: bool):
         model = nn.MLP(2, [3, 1], rng=1)
         opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        for _ in range(2):  # a momentum buffer from an earlier step shapes this one
+        for i in range(2):  # a momentum buffer from an earlier step shapes this one
             model.zero_grad()
             loss = (model([0.5, -1.5]) - 1.0) ** 2
-            if stepper and _ == 1:
+            if stepper and i == 1:
+                before = [p.data for p in model.parameters()]
                 s = Stepper(loss, optimizer=opt, params=model)
                 assert [p.data for p in model.parameters()] == before
                 s.run()
                 return [p.data for p in model.parameters()], s
-            before = None
             loss.backward()
             opt.step()
-            before = [p.data for p in model.parameters()]
         return [p.data for p in model.parameters()], None
 
     by_hand, _ = run(False)
     by_stepper, s = run(True)
     assert by_stepper == by_hand
-    assert "by SGD.step()" in [step for step in s if step.kind == "update"][0].explain()
+    assert "by SGD.step()" in next(step for step in s if step.kind == "update").explain()
 
 
 def test_train_plays_iterations_and_the_loss_falls():
@@ -571,20 +572,22 @@ def test_leftover_leaf_grads_are_noted_in_the_first_step():
 def test_player_data_highlights_the_node_its_parents_and_the_edges_between():
     from autograd.stepper.player import player_data
 
-    o, (x1, x2, w1, w2, b) = neuron_graph()
+    o, (x1, *_) = neuron_graph()
     s = Stepper(o, forward=True)
     data = player_data(s)
     order = list(s.nodes)
     k = {node: f"v{order.index(node)}" for node in order}
     n = s[0].node
     backward_n = next(i for i, step in enumerate(s) if step.kind == "backward" and step.node is n)
-    graph, node, parents, edges, cells = data["steps"][backward_n]
+    _, node, parents, edges, cells = data["steps"][backward_n]
     assert node == k[n]
     assert parents == [k[p] for p in n.parents]
     kn = order.index(n)
     assert edges == [f"op{kn}", f"e{kn}"] + [f"e{kn}_{i}" for i in (0, 1, 2, 3, 4)]
     assert {c[0] for c in cells} <= {f"{k[p]}-g" for p in n.parents}
-    assert [f"{k[x1]}-g", "−1.5"] in [c[:2] for c in cells] or [f"{k[x1]}-g", "-1.5"] in [c[:2] for c in cells]
+    assert [f"{k[x1]}-g", "−1.5"] in [c[:2] for c in cells] or [f"{k[x1]}-g", "-1.5"] in [
+        c[:2] for c in cells
+    ]
     assert data["base"][0][f"{k[n]}-d"] == "?"  # before the forward pass reaches it
     assert data["steps"][0][4] == [[f"{k[n]}-d", "0.8814", "?"]]
 

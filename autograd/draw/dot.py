@@ -58,7 +58,8 @@ class Style:
         self.kinds: set[str] = set()
 
     def num(self, x: float | Value) -> str:
-        return number(x.data if isinstance(x, Value) else x, self.digits)
+        x = x.data if isinstance(x, Value) else x
+        return number(0.0 if x == 0 else x, self.digits)  # never a negative zero
 
     def name(self, node: Value) -> str:
         """The name drawn on node: the one given in `names`, else its label ('' for none)."""

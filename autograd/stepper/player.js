@@ -148,7 +148,7 @@
     }
 
     function zoom(s) {
-      scale = Math.max(0.1, Math.min(4, s));
+      scale = Math.max(0.01, Math.min(4, s));
       applyScale();
     }
 
