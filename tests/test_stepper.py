@@ -412,6 +412,18 @@ def test_backward_steps_come_from_the_engines_chain_rule_when_it_has_one(monkeyp
     Stepper(root)
     assert seen == [root]
 
+    def chain_rule_of_order(order):  # the form that leaves resetting and seeding to its caller
+        seen.append(list(order))
+        for node in order:
+            yield node
+            for parent, local in zip(node.parents, node.local_grads, strict=True):
+                parent.grad = parent.grad + local * node.grad
+
+    monkeypatch.setattr(backprop, "chain_rule", chain_rule_of_order, raising=False)
+    s = Stepper(root)
+    s.run()
+    assert seen[-1] == [root] and x.grad == 4.0
+
 
 # -- forward, update, training iterations ---------------------------------------------------------
 

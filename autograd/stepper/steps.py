@@ -17,6 +17,7 @@ bit, and undoing a step writes back the exact floats it overwrote.
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections import Counter
@@ -366,11 +367,30 @@ def _chain_rule(root: Value, grad: float = 1.0) -> Iterator[Value]:
             parent.grad = parent.grad + local * g
 
 
-def _chain_rule_of_backward() -> Callable[[Value, float], Iterator[Value]]:
+def _chain_rule_of_backward(root: Value, seed: float) -> Iterator[Value]:
     """The generator backward() runs, once the engine has it; until then the stand-in above."""
     from autograd import backprop
 
-    return getattr(backprop, "chain_rule", _chain_rule)
+    real = getattr(backprop, "chain_rule", None)
+    if real is None:
+        return _chain_rule(root, seed)
+    if next(iter(inspect.signature(real).parameters), None) == "root":
+        return real(root, seed)
+    return _seeded(real, root, seed)
+
+
+def _seeded(
+    chain_rule: Callable[[list[Value]], Iterator[Value]], root: Value, seed: float
+) -> Iterator[Value]:
+    """A `chain_rule(order)` that leaves resetting and seeding to its caller, as backward() does."""
+    if root.is_leaf:
+        root.grad = root.grad + seed
+        return
+    order = [node for node in topological_order(root) if not node.is_leaf]
+    for node in order:
+        node.grad = 0.0
+    root.grad = seed
+    yield from chain_rule(order)
 
 
 # -- working out the steps by running them ---------------------------------------------------------
@@ -459,7 +479,7 @@ def _plan_iteration(
 def _plan_backward(root: Value, order: list[Value], names: _Names, it: int, steps: list[Step]) -> None:
     """The seed and backward steps, read off the chain-rule generator as it runs on the real grads."""
     start = [node.grad for node in order]
-    walk = _chain_rule_of_backward()(root, 1.0)
+    walk = _chain_rule_of_backward(root, 1.0)
     node = next(walk, None)  # the generator has reset the interior grads and seeded the root
     changed = [(n, was) for n, was in zip(order, start, strict=True) if not _bits(n.grad, was)]
     seed = tuple(Write(n, "grad", was, n.grad) for n, was in changed)
