@@ -116,11 +116,21 @@ def run_backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool =
         if create_graph:
             _backward_as_graph(root, seed)
             return
-        order = interior_order(root)
-        for node in order:
-            node.grad = 0.0
-        root.grad = seed
-        deque(chain_rule(order), maxlen=0)  # run it to the end
+        deque(backward_steps(root, seed), maxlen=0)  # run it to the end
+
+
+def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Value]:
+    """backward() one node at a time: reset the interior grads to 0, seed the root (a leaf root's
+    grad accumulates the seed), then the chain rule over the interior nodes, root first. Hold
+    `LOCK` while running it."""
+    if root._p0 is None:
+        root.grad = (0.0 if root.grad is None else root.grad) + seed
+        return
+    order = interior_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = seed
+    yield from chain_rule(order)
 
 
 def micrograd_backward(node: Value) -> None:
@@ -194,4 +204,11 @@ class CreateGraphCycleWarning(UserWarning):
 Value.backward = backward  # type: ignore[attr-defined]
 Value._backward = micrograd_backward  # type: ignore[attr-defined]
 
-__all__ = ["LOCK", "CreateGraphCycleWarning", "backward", "chain_rule", "local_grads_as_values"]
+__all__ = [
+    "LOCK",
+    "CreateGraphCycleWarning",
+    "backward",
+    "backward_steps",
+    "chain_rule",
+    "local_grads_as_values",
+]

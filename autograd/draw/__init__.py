@@ -6,7 +6,7 @@ only when a picture is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from autograd.draw.collapse import plan
 from autograd.draw.dot import Style, build
@@ -14,7 +14,7 @@ from autograd.draw.graph import Graph
 from autograd.draw.render import RendererNotFoundError, RenderError, RenderTimeoutError
 from autograd.value import Value
 
-__all__ = ["Graph", "RenderError", "RenderTimeoutError", "RendererNotFoundError", "draw"]
+__all__ = ["Graph", "RenderError", "RenderTimeoutError", "RendererNotFoundError", "draw", "elements"]
 
 
 def draw(
@@ -30,6 +30,8 @@ def draw(
     collapse: bool | None = None,
     digits: int = 4,
     timeout: float | None = 30.0,
+    names: Mapping[Value, str] | None = None,
+    cell_text: Mapping[Value, tuple[str, str]] | None = None,
 ) -> Graph:
     """Draw the graph of everything `root` depends on.
 
@@ -48,6 +50,8 @@ def draw(
       forces it on or off.
     - `digits`: significant digits of the numbers; `timeout`: seconds the renderer may run
       (None: no limit; Ctrl-C stops it either way).
+    - `names`: the name to draw on each Value given (instead of its label), shown as plain text.
+    - `cell_text`: for each Value given, the (data, grad) texts to draw instead of its numbers.
 
     SVG element ids are stable, from each Value's position k in
     `autograd.graph.topological_order(root)` (the root is 0): `v{k}` is Value k (or the neuron
@@ -69,8 +73,23 @@ def draw(
         show_local_grads=show_local_grads,
         highlight=lit,
         digits=digits,
+        names=names,
+        cell_text=cell_text,
     )
     return Graph(build(p, root, style, rankdir), timeout=timeout)
+
+
+def elements(
+    root: Value,
+    *,
+    params: Iterable[object] | object = None,
+    max_nodes: int = 300,
+    collapse: bool | None = None,
+) -> dict[Value, str]:
+    """The SVG element id that shows each Value in `draw(root, ...)` with the same options:
+    its own `v{k}`, or the id of the box it is folded into."""
+    p = plan(root, _params(params), max_nodes, collapse)
+    return {node: p.element(node) for node in p.order}
 
 
 def _params(params: object) -> frozenset[Value]:

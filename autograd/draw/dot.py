@@ -6,7 +6,7 @@ User text (labels, op names) only ever reaches DOT inside HTML-like labels, esca
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from autograd.draw.collapse import Box, Plan
@@ -44,16 +44,34 @@ class Style:
         show_local_grads: bool,
         highlight: Collection[str],
         digits: int,
+        names: Mapping[Value, str] | None = None,
+        cell_text: Mapping[Value, tuple[str, str]] | None = None,
     ) -> None:
         self.show_data = show_data
         self.show_grad = show_grad
         self.show_local_grads = show_local_grads
         self.highlight = highlight
         self.digits = digits
+        self.names = names or {}
+        self.cell_text = cell_text or {}
         self.kinds: set[str] = set()
 
     def num(self, x: float | Value) -> str:
-        return number(x.data if isinstance(x, Value) else x, self.digits)
+        x = x.data if isinstance(x, Value) else x
+        return number(0.0 if x == 0 else x, self.digits)  # never a negative zero
+
+    def name(self, node: Value) -> str:
+        """The name drawn on node: the one given in `names`, else its label ('' for none)."""
+        return self.names.get(node, node.label)
+
+    def data(self, node: Value) -> str:
+        """The text of node's data cell (without 'data '): the one given in `cell_text`, else its number."""
+        given = self.cell_text.get(node)
+        return html(given[0]) if given is not None else self.num(node.data)
+
+    def grad(self, node: Value) -> str:
+        given = self.cell_text.get(node)
+        return html(given[1]) if given is not None else self.num(node.grad)
 
 
 def build(p: Plan, root: Value, style: Style, rankdir: str) -> graphviz.Digraph:
@@ -92,12 +110,13 @@ def build(p: Plan, root: Value, style: Style, rankdir: str) -> graphviz.Digraph:
 
 def _value_node(g: graphviz.Digraph, name: str, node: Value, kind: str, style: Style) -> None:
     cells = []
-    if node.label:
-        cells.append(f"<B>{label_html(node.label)}</B>")
+    title = style.name(node)
+    if title:
+        cells.append(f"<B>{label_html(title)}</B>")
     if style.show_data:
-        cells.append(f"data {style.num(node.data)}")
+        cells.append(f"data {style.data(node)}")
     if style.show_grad:
-        cells.append(f"grad {style.num(node.grad)}")
+        cells.append(f"grad {style.grad(node)}")
     if kind:
         style.kinds.add(kind)
     _record(g, name, cells or ["&#160;"], COLOURS.get(kind, INTERIOR), style, "box")
@@ -164,13 +183,14 @@ def _box_node(g: graphviz.Digraph, box: Box, style: Style) -> None:
     if box.kind == "neuron":
         out = box.output
         assert out is not None
-        named = out.label and out.label != "neuron"  # an unnamed nn.Neuron labels its output "neuron"
-        title = "neuron" + (f" {label_html(out.label)}" if named else "")
+        name = style.name(out)
+        named = name and name != "neuron"  # an unnamed nn.Neuron labels its output "neuron"
+        title = "neuron" + (f" {label_html(name)}" if named else "")
         params = f"{box.n_params} param" + ("" if box.n_params == 1 else "s")
         activation = f" · {label_html(box.activation, 16)}" if box.activation else ""
-        cells = [f"<B>{title}</B> · {params}{activation}", f"out {style.num(out.data)}"]
+        cells = [f"<B>{title}</B> · {params}{activation}", f"out {style.data(out)}"]
         if style.show_grad:
-            cells.append(f"grad {style.num(out.grad)}")
+            cells.append(f"grad {style.grad(out)}")
         style.kinds.add("neuron")
         _record(g, box.name, cells, COLOURS["neuron"], style, "box")
         return
@@ -200,7 +220,7 @@ def _box_inputs(g: graphviz.Digraph, p: Plan, box: Box) -> None:
                 sources[p.element(parent)] = None
     for source in sources:
         if source != box.name:
-            g.edge(source, box.name)
+            g.edge(source, box.name, id=f"{box.name}_in_{source}")
 
 
 def _legend(style: Style, notes: list[str]) -> str:

@@ -1,71 +1,95 @@
-"""The Stepper's player: one self-contained HTML fragment with every step's graph drawn inline.
+"""The Stepper's player: one self-contained HTML fragment that steps through a Stepper.
 
-Each step is drawn once, as the graph stands after it (its node highlighted, the grads so far
-filled in). Step 0's SVG sits in the page as it is, so with scripts stripped the page still shows
-it; every later step is stored as a line patch on the step before it (consecutive pictures share
-almost every line), which the script applies to show that step. The page needs no kernel, server
-or network.
+Each graph is drawn ONCE, with stable element ids (see `autograd.draw.draw`) and every number
+cell as wide as the widest text it will ever hold; each step is then a small record (the node
+taking the step, the parents and edges the values flow along, the cells whose text changes),
+which the script applies to that one picture. So the picture holds still: one layout and one
+scale for every step, and the page grows with the number of steps, not with steps × graph.
+
+Where scripts are stripped (an untrusted notebook, a static viewer) the page shows a static
+PNG of step 0 and its explanation instead; the script replaces it with the interactive picture.
+The page needs no kernel, server or network.
 """
 
 from __future__ import annotations
 
-import difflib
+import base64
 import html
 import json
 import re
+import struct
 import uuid
 from importlib import resources
-from itertools import groupby, pairwise
 from typing import TYPE_CHECKING
 
-from autograd.draw import RendererNotFoundError, RenderError, draw
+from autograd.draw import RendererNotFoundError, RenderError, draw, elements
+from autograd.draw.format import number as draw_number
+from autograd.value import Value
 
 if TYPE_CHECKING:
-    from autograd.stepper.steps import Stepper
+    from autograd.stepper.steps import Step, Stepper, _Names
 
 #: The placeholder in player.js and player.css for the player's unique element id.
 PLAYER_ID = "__PLAYER_ID__"
 
-#: A patch turns one picture's lines into the next: a positive int n copies the next n lines,
-#: a negative int -n skips n lines, and a string is a new line.
-Patch = list[int | str]
+#: A player carries at most this many steps, so that its page stays a few MB at most; past
+#: it the player says how to reach the rest (`Stepper.goto`).
+MAX_STEPS = 5000
+
+#: Graphs with more Values than this are drawn collapsed (as `draw`'s max_nodes does).
+BIG = 300
+
+#: Graphs with at most this many Values get a static picture at twice the screen's resolution.
+SHARP = 60
+
+#: Significant digits of the numbers drawn in the picture (the explanations show 6).
+DIGITS = 4
+
+#: What each kind of step is called above its explanation.
+PHASES = {
+    "forward": "forward pass",
+    "seed": "backward pass: seed",
+    "backward": "backward pass",
+    "zero_grad": "zero the grads",
+    "update": "update",
+}
 
 
 def player_html(stepper: Stepper) -> str:
     """The player as an HTML fragment, for a notebook output or any page."""
     pid = f"gw-stepper-{uuid.uuid4().hex[:12]}"
+    data = player_data(stepper)
     try:
-        frames = [_scoped(svg, f"{pid}-").splitlines() for svg in frame_svgs(stepper)]
-    except (RendererNotFoundError, RenderError) as error:
+        data["svgs"] = [_scoped(svg, f"{pid}-s{j}-") for j, svg in enumerate(_svgs(stepper, data))]
+        static = _static_picture(stepper, data)
+    except (RendererNotFoundError, RenderError, UnicodeDecodeError) as error:
         # Without pictures the explanations still step; say why the graph is missing.
-        note = f'<p class="gw-note">The graph cannot be drawn: {html.escape(str(error))}</p>'
-        frames = [[note]] * len(stepper)
-    explanations = [step.explain() for step in stepper]
-    data = {
-        "explain": explanations,
-        "first": frames[0],
-        "patches": [line_patch(a, b) for a, b in pairwise(frames)],
-    }
-    last = len(frames) - 1
+        data["svgs"] = []
+        data["graphs"] = [None] * len(data["graphs"])
+        static = f'<p class="gw-note">The graph cannot be drawn: {html.escape(_reason(error))}</p>'
+    last = len(data["steps"]) - 1
+    notes = []
+    if stepper.leftover:
+        notes.append(
+            '<p class="gw-warn">Leaf grads were not 0 when this Stepper was made: the backward '
+            "steps add to them (see step 0).</p>"
+        )
+    if last + 1 < len(stepper):
+        notes.append(
+            f'<p class="gw-warn">This player shows steps 0 … {last} of {len(stepper) - 1}; '
+            "reach the others with Stepper.goto(i).</p>"
+        )
     return "\n".join(
         [
             f'<div id="{pid}" class="gw-stepper" tabindex="0" data-step="0" '
             # JupyterLab leaves keys alone while the focus is inside an element marked like this.
-            'data-lm-suppress-shortcuts="true" role="group" aria-label="backward pass, step by step">',
+            'data-lm-suppress-shortcuts="true" role="group" aria-label="a training step, step by step">',
             f"<style>{_asset('player.css', pid)}</style>",
-            '<div class="gw-controls">',
-            '<button type="button" data-gw="prev" aria-disabled="true" title="previous step (←)">'
-            "◀ Prev</button>",
-            f'<input type="range" data-gw="slider" class="gw-slider" min="0" max="{last}" value="0" '
-            'step="1" aria-label="step">',
-            '<button type="button" data-gw="next" title="next step (→)">Next ▶</button>',
-            f'<span data-gw="counter" class="gw-counter">step 0 / {last}</span>',
-            '<span class="gw-hint">click, then ← → to step</span>',
-            "</div>",
-            f'<pre data-gw="explain" class="gw-explain">{html.escape(explanations[0])}</pre>',
-            '<div data-gw="frame" class="gw-frame" data-gw-step="0">',
-            *frames[0],
-            "</div>",
+            *notes,
+            f'<div data-gw="phase" class="gw-phase">step 0 / {last} · {html.escape(data["phase"][0])}</div>',
+            f'<pre data-gw="explain" class="gw-explain">{html.escape(data["explain"][0])}</pre>',
+            # Replaced by the interactive picture when the script runs.
+            f'<div data-gw="static" class="gw-static">{static}</div>',
             f'<script type="application/json" data-gw="data">{script_json(data)}</script>',
             f"<script>{_asset('player.js', pid)}</script>",
             "</div>",
@@ -75,84 +99,293 @@ def player_html(stepper: Stepper) -> str:
 
 def player_page(stepper: Stepper) -> str:
     """The player as a whole HTML page that opens straight in a browser."""
-    title = html.escape(f"Backward pass of {stepper.name(stepper.root)}")
+    title = html.escape(f"Stepping through {stepper.name(stepper.root)}")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{title}</title>\n</head>\n<body>\n{player_html(stepper)}\n</body>\n</html>\n"
     )
 
 
-def frame_svgs(stepper: Stepper) -> list[str]:
-    """Each step's picture: the graph after that step, with the step's node highlighted.
+def mimebundle(stepper: Stepper) -> dict[str, str]:
+    """What a notebook shows: the player (with its static step-0 picture inside), and a text line.
 
-    The Stepper is moved through every step to draw it, then put back where it was.
+    No image/svg+xml: an untrusted front end would show it in place of the player with no steps.
     """
-    start = stepper.index
-    frames = []
-    try:
-        for i, step in enumerate(stepper):
-            stepper.goto(i)
-            frames.append(draw(stepper.root, highlight=(step.node,), params=stepper.params).svg())
-    finally:
-        stepper.goto(start)
-    return frames
-
-
-def line_patch(a: list[str], b: list[str]) -> Patch:
-    """The patch that turns lines a into lines b (see `Patch`)."""
-    patch: Patch = []
-    if len(a) == len(b):
-        # The usual case: the same elements in the same order, some with new numbers.
-        at = 0
-        for same, run in groupby(x == y for x, y in zip(a, b, strict=True)):
-            n = sum(1 for _ in run)
-            patch += [n] if same else [-n, *b[at : at + n]]
-            at += n
-        return patch
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            patch.append(i2 - i1)
-            continue
-        if i2 > i1:
-            patch.append(i1 - i2)
-        patch += b[j1:j2]
-    return patch
-
-
-def apply_patch(a: list[str], patch: Patch) -> list[str]:
-    """Lines a with patch applied: what player.js does to show the next step."""
-    out: list[str] = []
-    at = 0
-    for op in patch:
-        if isinstance(op, str):
-            out.append(op)
-        elif op > 0:
-            out += a[at : at + op]
-            at += op
-        else:
-            at -= op
-    return out
+    return {"text/html": player_html(stepper), "text/plain": repr(stepper)}
 
 
 def script_json(value: object) -> str:
     """value as JSON that cannot end or comment out the <script> element it sits in."""
     # Written as \u003c, a "<" can open neither "</script>" nor "<!--"; JSON.parse reads it back.
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
-# -- SVG made fit to sit inline, many to a page -----------------------------------------------------
+# -- the step records --------------------------------------------------------------------------------
 
-_PROLOGUE = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.DOTALL)
+
+def player_data(stepper: Stepper) -> dict:
+    """Everything the script needs, as JSON-ready data (no pictures yet).
+
+    - `explain[i]`, `phase[i]`: step i's explanation and its heading;
+    - `steps[i] = [graph, node, parents, edges, cells]`: the graph (iteration) the step is
+      drawn on, the element id of the node taking the step, those of the parents (or inputs)
+      it passes to (reads from), the edge and op ids between them, and the cells it changes as
+      `[cell, new text, old text]`, where a cell is `v{k}-d` (data) or `v{k}-g` (grad);
+    - `base[g]`: every cell's text in graph g before its first step;
+    - `widest[g]`: the widest text each cell of graph g ever shows, for drawing it.
+    """
+    graphs = stepper._graphs
+    views = [_View(root, order, names, stepper.params) for root, order, names in graphs]
+    shown = stepper[:MAX_STEPS]
+    start = stepper.index
+    try:
+        stepper.goto(-1)  # the state the records start from
+        data = {node: node.data for view in views for node in view.cells}
+        grad = {node: node.grad for view in views for node in view.cells}
+    finally:
+        stepper.goto(start)
+    computed: set[Value] = set()
+    if not stepper.forward:
+        computed.update(node for view in views for node in view.cells)
+    texts: list[dict[str, str]] = [{} for _ in views]
+    base: list[dict[str, str] | None] = [None] * len(views)
+    records = []
+    for step in shown:
+        g = step.iteration
+        view = views[g]
+        if base[g] is None:
+            texts[g] = {c: t for node in view.cells for c, t in view.texts(node, data, grad, computed)}
+            base[g] = dict(texts[g])
+            for cell, text in texts[g].items():
+                view.saw(cell, text)
+        touched = [w.node for w in step.writes]
+        for w in step.writes:
+            (data if w.attr == "data" else grad)[w.node] = w.after
+        if step.kind == "forward":
+            computed.add(step.node)  # type: ignore[arg-type]
+            touched.append(step.node)  # type: ignore[arg-type]
+        changes = []
+        for node in dict.fromkeys(touched):
+            if node in view.cells:
+                for cell, text in view.texts(node, data, grad, computed):
+                    old = texts[g][cell]
+                    if text != old:
+                        texts[g][cell] = text
+                        changes.append([cell, text, old])
+                        view.saw(cell, text)
+        records.append([g, *view.highlights(step), changes])
+    return {
+        "explain": [step.explain() for step in shown],
+        "phase": [_phase(step, stepper) for step in shown],
+        "steps": records,
+        "base": [b or {} for b in base],
+        "widest": [view.widest for view in views],
+        "graphs": list(range(len(views))),
+        "total": len(stepper),
+    }
+
+
+def _phase(step: Step, stepper: Stepper) -> str:
+    text = PHASES[step.kind]
+    if len(stepper.roots) > 1:
+        loss = stepper.losses[step.iteration]
+        text = f"iteration {step.iteration + 1} of {len(stepper.roots)} (loss {_cell_number(loss)}) · {text}"
+    return text
+
+
+class _View:
+    """One graph as the player draws it: which Values have cells, and which element shows each."""
+
+    def __init__(self, root: Value, order: list[Value], names: _Names, params: object) -> None:
+        self.root = root
+        self.order = order
+        self.names = names
+        self.index = {node: k for k, node in enumerate(order)}
+        #: The drawing's options: a model's neurons fold into boxes (as draw does for params=model);
+        #: parameters given as Values are only coloured, unless the graph is too big to draw whole.
+        model = callable(getattr(params, "parameters", None))
+        self.options = {"params": params, "collapse": None if model or len(order) > BIG else False}
+        self.element = elements(root, **self.options)
+        # A Value has number cells when it is drawn as itself, or is the output a neuron box shows.
+        self.cells = {node: f"v{k}" for k, node in enumerate(order) if self.element[node] == f"v{k}"}
+        self.widest: dict[str, str] = {}
+
+    def texts(self, node: Value, data: dict, grad: dict, computed: set[Value]) -> list[tuple[str, str]]:
+        """The (cell, text) pairs node shows: its value (? until computed) and its grad."""
+        name = self.cells[node]
+        shown = _cell_number(data[node]) if node.is_leaf or node in computed else "?"
+        return [(f"{name}-d", shown), (f"{name}-g", _cell_number(grad[node]))]
+
+    def saw(self, cell: str, text: str) -> None:
+        if _width(text) > _width(self.widest.get(cell, "")):
+            self.widest[cell] = text
+
+    def highlights(self, step: Step) -> list[object]:
+        """[node element, parent elements, edge and op ids] for the step."""
+        node = step.node
+        if node is None:
+            return [None, [], []]
+        own = self.element[node]
+        if step.kind not in ("forward", "backward"):
+            return [own, [], []]
+        parents = list(dict.fromkeys(self.element[p] for p in node.parents if self.element[p] != own))
+        k = self.index[node]
+        if own == f"v{k}":  # drawn as itself: its op, the op's output edge and each operand's edge
+            edges = [f"op{k}", f"e{k}"]
+            edges += [f"e{k}_{i}" for i, x in enumerate(node.operands) if isinstance(x, Value)]
+        else:  # folded into a box: the box's edges from the parents outside it
+            edges = [f"{own}_in_{p}" for p in parents]
+        return [own, parents, edges]
+
+
+def _cell_number(x: float) -> str:
+    """A number for the picture, never a negative zero."""
+    return draw_number(0.0 if x == 0.0 else x, DIGITS)
+
+
+#: Rough widths of characters in the drawing's font (Helvetica), in 1/1000 em.
+_NARROW = {".": 278, "-": 333, " ": 278, "?": 556, "e": 556}
+
+
+def _width(text: str) -> int:
+    return sum(_NARROW.get(c, 556) for c in text)
+
+
+# -- the pictures ------------------------------------------------------------------------------------
+
+
+def _svgs(stepper: Stepper, data: dict) -> list[str]:
+    """Each graph's picture, drawn once with the widest texts, ids on its number cells and its
+    tooltips naming what the text names. Graphs drawn alike (iterations of one model) share one."""
+    svgs: list[str] = []
+    index: dict[str, int] = {}
+    for g, (root, order, names) in enumerate(stepper._graphs):
+        options = _View(root, order, names, stepper.params).options
+        widest = data["widest"][g]
+        cell_text = {}
+        for k, node in enumerate(order):
+            if f"v{k}-d" in widest:
+                cell_text[node] = (widest[f"v{k}-d"], widest[f"v{k}-g"])
+        picture = draw(root, names=dict(names.items()), cell_text=cell_text, digits=DIGITS, **options)
+        svg = _with_cell_ids(picture.svg())
+        svg = _with_tooltips(svg, order, names)
+        if svg not in index:
+            index[svg] = len(svgs)
+            svgs.append(svg)
+        data["graphs"][g] = index[svg]
+    return svgs
+
+
+_NODE_GROUP = re.compile(r'(<g id="(v\d+)" class="node">)(.*?)(</g>)', re.DOTALL)
+_TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
+
+
+def _with_cell_ids(svg: str) -> str:
+    """The SVG with `id="v{k}-d"` / `id="v{k}-g"` on the text of node v{k}'s data and grad cells."""
+
+    def mark(m: re.Match[str]) -> str:
+        name, body = m.group(2), m.group(3)
+        texts = list(_TEXT.finditer(body))
+        ids = {}
+        for prefix, suffix in (("data ", "d"), ("out ", "d"), ("grad ", "g")):
+            hits = [t for t in texts if html.unescape(t.group(2)).startswith(prefix)]
+            if hits:
+                ids[hits[-1].start()] = f"{name}-{suffix}"  # the cells come after the name
+        out, at = [], 0
+        for t in texts:
+            if t.start() in ids:
+                out.append(body[at : t.start()])
+                out.append(f'<text id="{ids[t.start()]}"{t.group(1)}>{t.group(2)}</text>')
+                at = t.end()
+        out.append(body[at:])
+        return m.group(1) + "".join(out) + m.group(4)
+
+    return _NODE_GROUP.sub(mark, svg)
+
+
+_TITLE = re.compile(r'(<g id="([^"]*)" class="(node|edge)">\s*<title>)(.*?)(</title>)', re.DOTALL)
+
+
+def _with_tooltips(svg: str, order: list[Value], names: _Names) -> str:
+    """Tooltips that say what the explanations say: names, not the drawing's internal ids."""
+
+    def say(dot_name: str) -> str:
+        m = re.fullmatch(r"(v|op|c|skip)(\d+)(?:_\d+)?", dot_name)
+        if m is None:
+            return "values not drawn" if dot_name == "more" else dot_name
+        kind, k = m.group(1), int(m.group(2))
+        node = order[k] if k < len(order) else None
+        if node is None:
+            return dot_name
+        if kind == "v":
+            return names[node]
+        if kind == "op":
+            return f"{node.op} → {names[node]}"
+        if kind == "c":
+            return f"a constant of {names[node]}"
+        return "a chain of ops, shortened"
+
+    def retitle(m: re.Match[str]) -> str:
+        title = html.unescape(m.group(4))
+        ends = title.split("->") if m.group(3) == "edge" else [title]
+        return m.group(1) + html.escape(" → ".join(say(e) for e in ends)) + m.group(5)
+
+    return _TITLE.sub(retitle, svg)
+
+
+def _static_picture(stepper: Stepper, data: dict) -> str:
+    """Step 0 as a PNG in an <img>: what shows where scripts never run."""
+    step = stepper[0]
+    g = step.iteration
+    root, order, names = stepper._graphs[g]
+    texts = dict(data["base"][g])
+    for cell, new, _ in data["steps"][0][4]:
+        texts[cell] = new
+    cell_text = {}
+    for k, node in enumerate(order):
+        if f"v{k}-d" in texts:
+            cell_text[node] = (texts[f"v{k}-d"], texts[f"v{k}-g"])
+    highlight = (step.node,) if step.node is not None else ()
+    picture = draw(
+        root,
+        **_View(root, order, names, stepper.params).options,
+        names=dict(names.items()),
+        cell_text=cell_text,
+        digits=DIGITS,
+        highlight=highlight,
+    )
+    # Twice the CSS resolution, sharp at its natural size; a big graph at one, to bound the page.
+    scale = 2 if len(order) <= SHARP else 1
+    picture.digraph.graph_attr["dpi"] = str(96 * scale)
+    picture.digraph.graph_attr["size"] = "40,40"  # inches at most: shrinks only a huge graph
+    png = picture.render("png")
+    width = struct.unpack(">I", png[16:20])[0] // scale  # the PNG header's width, in CSS pixels
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return f'<img src="{uri}" width="{width}" alt="the graph at step 0" style="max-width:100%;height:auto">'
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"the renderer's output is not UTF-8 ({error.reason})"
+    return str(error)
+
+
+# -- SVG made fit to sit inline, several to a page --------------------------------------------------
+
+_TAG = re.compile(r"<[^<>]*>")
 _ID = re.compile(r'\bid="([^"]*)"')
 _REF = re.compile(r'(\bhref="#|url\(#)([^")]*)')
 
 
 def _scoped(svg: str, prefix: str) -> str:
-    """svg without its XML prologue and comments, with every id (and reference to one) prefixed,
-    so that the many copies of the graph on a page never share an id."""
-    svg = _PROLOGUE.sub("", svg).strip()
-    svg = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
-    return _REF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", svg)
+    """svg with every id, and every reference to one, prefixed, so that the players on a page
+    never share an id. Only markup is touched: the text of labels stays as written."""
+
+    def scope(m: re.Match[str]) -> str:
+        tag = _ID.sub(lambda n: f'id="{prefix}{n.group(1)}"', m.group(0))
+        return _REF.sub(lambda n: f"{n.group(1)}{prefix}{n.group(2)}", tag)
+
+    return _TAG.sub(scope, svg)
 
 
 def _asset(name: str, pid: str) -> str:
