@@ -4,6 +4,7 @@ Every number is a `Value` node that records its parents and the local derivative
 made it; `backward()` applies the chain rule in reverse topological order.
 """
 
+from autograd import _coexist  # noqa: F401 (warns when HIPS autograd shares this environment)
 from autograd.draw import Graph, draw  # the function shadows the subpackage's name, on purpose
 from autograd.functional import grad, hessian, value_and_grad
 from autograd.grad_mode import enable_grad, no_grad

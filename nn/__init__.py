@@ -6,6 +6,11 @@ the mean as a Value; `optim.SGD(model.parameters(), lr=0.1)` updates them after 
 `nn.to_torch(model)` and `nn.from_torch(module)` carry a model to PyTorch and back.
 """
 
+# ruff: noqa: E402 (the engine check must run before the imports that need gradwalk's `autograd`)
+from nn._engine_check import require_gradwalk_engine
+
+require_gradwalk_engine()
+
 from nn import data, optim
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss, softplus
