@@ -10,6 +10,8 @@ operators, generated from the table), `functions` (`autograd.exp`, …), `graph`
 `testing`, `draw`, `stepper`.
 """
 
+from autograd import _coexist  # noqa: F401 (warns when HIPS autograd shares this environment)
+
 from autograd.value import Value  # isort: skip  (the bottom layer)
 from autograd import functions as _functions  # noqa: F401, I001  (binds Value's operators, from the table)
 from autograd import backprop as _backprop  # noqa: F401  (binds Value.backward)

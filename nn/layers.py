@@ -43,13 +43,43 @@ def as_inputs(x: Inputs) -> tuple[Value, ...]:
     return tuple(v if type(v) is Value else Value(v, f"x{i}") for i, v in enumerate(x))
 
 
-def _from_nonlin(nonlin: bool | None, activation: str) -> str:
-    """micrograd's `nonlin=True/False` spelling: relu, or linear."""
+def _resolved_activation(activation: object, nonlin: bool | None) -> str:
+    """The activation to apply, also from micrograd's spelling: `nonlin=False` is linear, and
+    `nonlin=True` keeps the (non-linear) activation, relu by default."""
+    activation = _checked_activation(activation)
     if nonlin is None:
         return activation
     if type(nonlin) is not bool:
         raise TypeError(f"nonlin must be True or False, got {nonlin!r}")
-    return "relu" if nonlin else "linear"
+    if nonlin and activation == "linear":
+        raise ValueError("nonlin=True asks for a non-linearity, but activation='linear'")
+    if not nonlin and activation not in ("relu", "linear"):  # relu is the default, so not a choice
+        raise ValueError(f"nonlin=False asks for a linear neuron, but activation={activation!r}")
+    return activation if nonlin else "linear"
+
+
+def check_input_count(x: object, nin: int, who: str) -> None:
+    """Refuse inputs that are not a list of `nin` numbers or Values, saying what was expected."""
+    try:
+        n = len(x)  # type: ignore[arg-type]
+    except TypeError:
+        hint = f"; for one input, pass [{x!r}]" if nin == 1 else ""
+        raise TypeError(
+            f"{who}: expected a list of {nin} input{'s' * (nin != 1)}, got {type(x).__name__} {x!r}{hint}"
+        ) from None
+    if n != nin:
+        raise ValueError(f"{who}: expected {nin} inputs, got {n}")
+
+
+class Outputs(list):
+    """The outputs of a layer or model with more than one: a plain list of Values, whose
+    `backward()` says to reduce it to one Value first (a loss, or `autograd.sum`)."""
+
+    def backward(self, *args: object, **kwargs: object) -> None:
+        raise TypeError(
+            f"backward() needs one Value, but this is a list of {len(self)} outputs; reduce it to one "
+            "Value first, e.g. nn.mse_loss(outputs, targets) or autograd.sum(outputs)"
+        )
 
 
 def _checked_size(n: object, what: str) -> int:
@@ -84,18 +114,17 @@ class Neuron(Module):
         nonlin: bool | None = None,
     ) -> None:
         _checked_size(nin, "Neuron: nin")
-        self.activation = _checked_activation(_from_nonlin(nonlin, activation))
+        self.activation = _resolved_activation(activation, nonlin)
         draw = as_rng(rng).uniform
         prefix = f"{name}." if name else ""
         self.w = [Value(draw(-1, 1), label=f"{prefix}w{i}") for i in range(nin)]
         self.b = Value(0.0, label=f"{prefix}b")
         self.fused = fused
         self._name = name or "neuron"
-        self._act = ACTIVATIONS[activation]
+        self._act = ACTIVATIONS[self.activation]  # the resolved one, which is also what is saved
 
     def __call__(self, x: Inputs) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        check_input_count(x, len(self.w), "Neuron")
         return self._forward(as_inputs(x))
 
     def _forward(self, x: Inputs) -> Value:
@@ -139,24 +168,22 @@ class Layer(Module):
     ) -> None:
         _checked_size(nin, "Layer: nin")
         _checked_size(nout, "Layer: nout")
-        activation = _from_nonlin(nonlin, activation)
+        activation = _resolved_activation(activation, nonlin)
         rng = as_rng(rng)
         prefix = f"{name}." if name else ""
         self.neurons = [
             Neuron(nin, activation, fused=fused, rng=rng, name=f"{prefix}n{j}") for j in range(nout)
         ]
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
+    def __call__(self, x: Inputs) -> Value | Outputs:
         out = self.forward(x)
         return out[0] if len(out) == 1 else out
 
-    def forward(self, x: Inputs) -> list[Value]:
+    def forward(self, x: Inputs) -> Outputs:
         """The outputs of all neurons, always as a list."""
-        nin = len(self.neurons[0].w)
-        if len(x) != nin:
-            raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
+        check_input_count(x, len(self.neurons[0].w), "Layer")
         x = as_inputs(x)  # made once, shared by the neurons
-        return [n._forward(x) for n in self.neurons]
+        return Outputs([n._forward(x) for n in self.neurons])
 
     def architecture_args(self) -> dict[str, object]:
         first = self.neurons[0]
@@ -177,7 +204,9 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers of sizes `nouts` on `nin` inputs; hidden layers use `activation`, the last is linear."""
+    """Layers of sizes `nouts` on `nin` inputs; hidden layers use `activation`, the last one
+    `output_activation` (linear by default, so the output is a score; the lecture's MLP is
+    `MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh")`)."""
 
     def __init__(
         self,
@@ -185,6 +214,7 @@ class MLP(Module):
         nouts: Sequence[int],
         activation: str = "relu",
         *,
+        output_activation: str = "linear",
         fused: bool = True,
         rng: random.Random | int | None = None,
     ) -> None:
@@ -193,8 +223,8 @@ class MLP(Module):
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         for n in nouts:
             _checked_size(n, "MLP: each layer size")
-        _checked_activation(activation)
-        self.activation = activation
+        self.activation = _checked_activation(activation)
+        self.output_activation = _checked_activation(output_activation)
         rng = as_rng(rng)
         sizes = [nin, *nouts]
         last = len(nouts) - 1
@@ -202,7 +232,7 @@ class MLP(Module):
             Layer(
                 sizes[i],
                 sizes[i + 1],
-                activation if i < last else "linear",
+                activation if i < last else output_activation,
                 fused=fused,
                 rng=rng,
                 name=f"L{i}",
@@ -210,21 +240,22 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
-        nin = len(self.layers[0].neurons[0].w)
-        if len(x) != nin:
-            raise ValueError(f"MLP: expected {nin} inputs, got {len(x)}")
+    def __call__(self, x: Inputs) -> Value | Outputs:
+        check_input_count(x, len(self.layers[0].neurons[0].w), "MLP")
         x = as_inputs(x)
         for layer in self.layers:
             x = tuple([n._forward(x) for n in layer.neurons])  # one tuple, shared by the next layer
-        return x[0] if len(x) == 1 else list(x)
+        return x[0] if len(x) == 1 else Outputs(x)
 
     def architecture_args(self) -> dict[str, object]:
-        return {
+        args: dict[str, object] = {
             "nin": len(self.layers[0].neurons[0].w),
             "nouts": [len(layer.neurons) for layer in self.layers],
             "activation": self.activation,
         }
+        if self.output_activation != "linear":  # left out when linear, so older files still match
+            args["output_activation"] = self.output_activation
+        return args
 
     @classmethod
     def parameter_count(cls, args: Mapping[str, object]) -> int:
@@ -238,4 +269,7 @@ class MLP(Module):
     def extra_repr(self) -> str:
         args = self.architecture_args()
         count = len(self.parameters())
-        return f"{args['nin']} → {args['nouts']}, activation={args['activation']!r}, {count} parameters"
+        text = f"{args['nin']} → {args['nouts']}, activation={args['activation']!r}"
+        if "output_activation" in args:
+            text += f", output_activation={self.output_activation!r}"
+        return f"{text}, {count} parameters"

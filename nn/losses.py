@@ -100,6 +100,12 @@ def _log_sum_exp(row: Sequence[Scalar]) -> Value:
 
 
 def _check_lengths(name: str, preds: Sequence[object], targets: Sequence[object]) -> None:
+    for what, arg in (("predictions", preds), ("targets", targets)):
+        if not hasattr(arg, "__len__") or isinstance(arg, str):  # a Value or a number: one sample
+            raise TypeError(
+                f"{name}: pass lists of predictions and targets, got {type(arg).__name__} for the {what}; "
+                f"for one sample, wrap it: {name}([prediction], [target])"
+            )
     if len(preds) != len(targets):
         raise ValueError(f"{name}: {len(preds)} predictions but {len(targets)} targets")
     if not preds:

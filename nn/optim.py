@@ -16,7 +16,7 @@ class Optimizer:
     """Holds the parameters; subclasses write the update in `step()`."""
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
-        self.params = list(params)
+        self.params = _as_parameter_list(params, type(self).__name__)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         seen: set[int] = set()
@@ -149,6 +149,23 @@ class RMSprop(Optimizer):
             if self.momentum > 0:
                 scaled = self.buffers[i] = self.momentum * self.buffers[i] + scaled
             p.data -= lr * scaled
+
+
+def _as_parameter_list(params: object, who: str) -> list[Value]:
+    """The parameters as a list, or a TypeError saying what to pass instead."""
+    if callable(getattr(params, "parameters", None)):  # a model: the habit of torch.optim.SGD(model)
+        raise TypeError(
+            f"{who}: got the model {type(params).__name__} itself; did you mean {who}(model.parameters(), …)?"
+        )
+    if isinstance(params, Value):
+        raise TypeError(f"{who}: got one Value; pass a list of parameters, e.g. {who}([w], …)")
+    try:
+        return list(params)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(
+            f"{who}: expected a list of parameter Values, e.g. model.parameters(), "
+            f"got {type(params).__name__}"
+        ) from None
 
 
 def _check_at_least(opt: Optimizer, name: str, value: object, low: float) -> None:

@@ -48,9 +48,12 @@ def save_decision_boundary(
 
 
 def save_loss_curve(
-    losses: Sequence[float], accuracies: Sequence[float], path: str | os.PathLike[str]
+    losses: Sequence[float],
+    accuracies: Sequence[float | None] | None,
+    path: str | os.PathLike[str],
+    x_label: str = "step",
 ) -> None:
-    """Loss and training accuracy per step, as a PNG."""
+    """Loss per step, with the training accuracy at the steps where it was measured, as a PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -59,13 +62,34 @@ def save_loss_curve(
     ax = fig.add_subplot()
     steps = list(range(len(losses)))
     ax.plot(steps, losses, color="tab:blue", label="loss")
-    ax.set_xlabel("step")
+    ax.set_xlabel(x_label)
     ax.set_ylabel("loss", color="tab:blue")
     ax.set_yscale("log" if min(losses, default=0) > 0 else "linear")
-    acc = ax.twinx()
-    acc.plot(steps, [100 * a for a in accuracies], color="tab:orange", label="accuracy")
-    acc.set_ylabel("training accuracy (%)", color="tab:orange")
-    acc.set_ylim(0, 101)
+    measured = [(k, 100 * a) for k, a in enumerate(accuracies or ()) if a is not None]
+    if measured:
+        acc = ax.twinx()
+        acc.plot(*zip(*measured), color="tab:orange", marker="o" if len(measured) == 1 else "")
+        acc.set_ylabel("training accuracy (%)", color="tab:orange")
+        acc.set_ylim(0, 101)
     ax.set_title("training")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def save_linear_fit(xs: Sequence[float], ys: Sequence[float], w: float, path: str | os.PathLike[str]) -> None:
+    """The data points and the fitted line y = w·x, as a PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.scatter(xs, ys, s=15, color="tab:blue", label="data")
+    ends = [min(xs), max(xs)]
+    ax.plot(ends, [w * x for x in ends], color="tab:red", linewidth=2, label=f"fit: y = {w:.4f}·x")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend()
+    ax.set_title("linear fit")
     fig.tight_layout()
     fig.savefig(path, format="png")

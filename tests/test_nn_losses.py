@@ -129,3 +129,13 @@ def test_cross_entropy_is_finite_at_plus_minus_1000():
 def test_bad_inputs_get_clear_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("loss", [nn.mse_loss, nn.hinge_loss, nn.binary_cross_entropy_with_logits])
+def test_one_sample_not_in_a_list_gets_told_to_wrap_it(loss):
+    pred = nn.MLP(2, [3, 1], rng=0)([1.0, 2.0])
+    hint = rf"for one sample, wrap it: {loss.__name__}\(\[prediction\], \[target\]\)"
+    with pytest.raises(TypeError, match="pass lists.*" + hint):
+        loss(pred, 1.0)
+    with pytest.raises(TypeError, match="got float for the targets"):
+        loss([pred], 1.0)

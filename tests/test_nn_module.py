@@ -57,12 +57,45 @@ def test_same_seed_gives_micrograds_weights_in_micrograds_order():
     assert model.parameters() == [p for n in neurons for p in (*n.w, n.b)]
 
 
-def test_micrograds_nonlin_flag_is_understood():
-    assert nn.Neuron(2, nonlin=False, rng=0).activation == "linear"
-    assert nn.Neuron(2, nonlin=True, rng=0).activation == "relu"
-    assert all(n.activation == "linear" for n in nn.Layer(2, 3, nonlin=False, rng=0).neurons)
-    with pytest.raises(TypeError, match="nonlin"):
-        nn.Neuron(2, nonlin="no")
+def _negative_sum_input(n):
+    """An input whose weighted sum w·x + b is −1 for the neuron `n` of two inputs (so relu gives 0)."""
+    w0, w1 = (w.data for w in n.w)
+    return [-1.0 / w0, 0.0] if w0 else [0.0, -1.0 / w1]
+
+
+def test_micrograds_nonlin_false_computes_the_weighted_sum_also_after_save_and_load(tmp_path):
+    n = nn.Neuron(2, nonlin=False, rng=0)
+    x = _negative_sum_input(n)
+    assert n(x).data == pytest.approx(-1.0, rel=1e-12)  # relu would give 0
+    n.save(tmp_path / "n.json")
+    assert nn.load(tmp_path / "n.json")(x).data == n(x).data
+    layer = nn.Layer(2, 3, nonlin=False, rng=0)
+    sums = [n.w[0].data * -5.0 + n.w[1].data * 3.0 + n.b.data for n in layer.neurons]
+    assert min(sums) < 0  # so relu would show
+    assert [v.data for v in layer([-5.0, 3.0])] == pytest.approx(sums, rel=1e-12)
+
+
+def test_micrograds_nonlin_true_is_relu():
+    n = nn.Neuron(2, nonlin=True, rng=0)
+    x = _negative_sum_input(n)
+    assert n(x).data == 0.0
+    assert n([-v for v in x]).data == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"activation": "bogus", "nonlin": True}, ValueError, "unknown activation 'bogus'"),
+        ({"activation": "linear", "nonlin": True}, ValueError, "nonlin=True"),
+        ({"activation": "tanh", "nonlin": False}, ValueError, "nonlin=False"),
+        ({"nonlin": "no"}, TypeError, "nonlin must be True or False"),
+    ],
+)
+def test_contradictory_or_bad_nonlin_arguments_are_refused(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        nn.Neuron(2, **kwargs)
+    with pytest.raises(error, match=match):
+        nn.Layer(2, 2, **kwargs)
 
 
 def test_rng_makes_a_model_reproducible_on_its_own():
@@ -77,6 +110,43 @@ def test_rng_makes_a_model_reproducible_on_its_own():
 def test_last_layer_is_linear_and_hidden_layers_use_the_activation():
     model = nn.MLP(2, [3, 3, 2], activation="tanh", rng=0)
     assert [layer.neurons[0].activation for layer in model.layers] == ["tanh", "tanh", "linear"]
+
+
+def test_output_activation_makes_the_lectures_tanh_mlp_in_one_line(tmp_path):
+    model = nn.MLP(3, [4, 4, 1], activation="tanh", output_activation="tanh", rng=0)
+    assert [layer.neurons[0].activation for layer in model.layers] == ["tanh", "tanh", "tanh"]
+    x = [2.0, 3.0, -1.0]
+    h = x
+    for layer in model.layers:
+        h = [math.tanh(sum(w.data * v for w, v in zip(n.w, h)) + n.b.data) for n in layer.neurons]
+    assert model(x).data == pytest.approx(h[0], rel=1e-12)
+    model.save(tmp_path / "m.json")
+    again = nn.load(tmp_path / "m.json")
+    assert again.output_activation == "tanh" and again(x).data == model(x).data
+    assert "output_activation='tanh'" in repr(again)
+
+
+def test_output_activation_defaults_to_linear_and_is_checked():
+    assert nn.MLP(2, [3, 1]).architecture()["args"] == {"nin": 2, "nouts": [3, 1], "activation": "relu"}
+    with pytest.raises(ValueError, match="unknown activation 'soft'"):
+        nn.MLP(2, [3, 1], output_activation="soft")
+
+
+def test_a_number_for_the_inputs_is_refused_with_what_to_pass():
+    with pytest.raises(TypeError, match=r"MLP: expected a list of 2 inputs, got float 1\.0"):
+        nn.MLP(2, [3, 1], rng=0)(1.0)
+    with pytest.raises(TypeError, match=r"a list of 1 input, got float 2\.0; for one input, pass \[2\.0\]"):
+        nn.Neuron(1, rng=0)(2.0)
+    with pytest.raises(TypeError, match="Layer: expected a list of 2 inputs, got Value"):
+        nn.Layer(2, 2, rng=0)(Value(1.0))
+
+
+def test_backward_on_a_list_of_outputs_says_to_reduce_it_first():
+    out = nn.MLP(2, [3, 2], rng=0)([1, 2])
+    with pytest.raises(TypeError, match="list of 2 outputs; reduce it to one Value first"):
+        out.backward()
+    with pytest.raises(TypeError, match="reduce it to one Value first"):
+        nn.Layer(2, 3, rng=0)([1, 2]).backward()
 
 
 def test_call_returns_a_value_for_one_output_and_a_list_otherwise():

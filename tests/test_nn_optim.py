@@ -146,3 +146,13 @@ def test_adam_trains_a_small_mlp_on_xor():
         opt.step()
     assert loss.data < 0.05
     assert [model(x).data > 0 for x in X] == [False, True, True, False]
+
+
+def test_the_model_itself_instead_of_its_parameters_gets_a_hint():
+    model = nn.MLP(2, [3, 1], rng=0)
+    with pytest.raises(TypeError, match=r"did you mean SGD\(model\.parameters\(\), …\)\?"):
+        nn.optim.SGD(model, lr=0.1)
+    with pytest.raises(TypeError, match=r"did you mean Adam\(model\.parameters\(\)"):
+        nn.optim.Adam(model)
+    with pytest.raises(TypeError, match=r"got one Value; pass a list of parameters, e.g. SGD\(\[w\], …\)"):
+        nn.optim.SGD(Value(1.0), lr=0.1)
