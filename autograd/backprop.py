@@ -116,21 +116,23 @@ def run_backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool =
         if create_graph:
             _backward_as_graph(root, seed)
             return
-        deque(backward_steps(root, seed), maxlen=0)  # run it to the end
+        deque(chain_rule(_seeded(root, seed)), maxlen=0)  # run it to the end
 
 
 def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Value]:
-    """backward() one node at a time: reset the interior grads to 0, seed the root (a leaf root's
-    grad accumulates the seed), then the chain rule over the interior nodes, root first. Hold
-    `LOCK` while running it."""
+    """backward() one node at a time, for the Stepper: the same seeding and the same generator.
+    Hold `LOCK` while running it."""
     if root._p0 is None:
         root.grad = (0.0 if root.grad is None else root.grad) + seed
-        return
-    order = interior_order(root)
-    for node in order:
-        node.grad = 0.0
+        return iter(())
+    return chain_rule(_seeded(root, seed))
+
+
+def _seeded(root: Value, seed: float) -> list[Value]:
+    """The interior nodes in the chain rule's order, their grads reset to 0 and the root's seeded."""
+    order = interior_order(root, reset_grads=True)
     root.grad = seed
-    yield from chain_rule(order)
+    return order
 
 
 def micrograd_backward(node: Value) -> None:

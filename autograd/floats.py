@@ -12,6 +12,7 @@ The helpers at the bottom hold the documented choices at kinks and singular poin
 from __future__ import annotations
 
 import math
+from operator import mul
 
 inf, nan = math.inf, math.nan
 
@@ -54,12 +55,8 @@ def total(xs: tuple[float, ...]) -> float:
 def dot(operands: tuple[float, ...]) -> float:
     """c + x0·y0 + … + xn−1·yn−1, for operands x0…xn−1, y0…yn−1 and an optional start c."""
     n = len(operands) // 2
-    products = sum(map(_mul, operands, operands[n : 2 * n]), 0.0)  # map stops after the xs
+    products = sum(map(mul, operands, operands[n : 2 * n]), 0.0)  # map stops after the xs
     return products + operands[-1] if len(operands) % 2 else products
-
-
-def _mul(a: float, b: float) -> float:
-    return a * b
 
 
 # -- the documented choices at kinks and singular points (they take floats or Values) ----------------

@@ -19,7 +19,17 @@ from autograd import floats, ops, value
 from autograd import op as op_module
 from autograd.grad_mode import is_recording
 from autograd.op import OPERATORS, Op, op_error
-from autograd.value import MANY, NO_GRAD, RECORD, RECORD_OPERANDS, UNTRACKED, Value, make_node, untracked
+from autograd.value import (
+    MANY,
+    NEW,
+    NO_GRAD,
+    RECORD,
+    RECORD_MANY,
+    RECORD_OPERANDS,
+    UNTRACKED,
+    Value,
+    untracked,
+)
 
 _REFLECTED = {name: f"__r{name[2:]}" for name in OPERATORS.values()}
 
@@ -78,15 +88,22 @@ def _record(p0: str, g0: str, p1: str | None = None, g1: str | None = None, oper
     return text
 
 
-def _body(forward: str, xs: str, derivs: list[tuple[str, str]], record: str, depth: int) -> str:
+def _body(
+    forward: str,
+    xs: str,
+    derivs: list[tuple[str, str]],
+    record: str,
+    depth: int,
+    recording: str = "recording()",
+) -> str:
     """Forward, then (when recording) the local derivatives and the node."""
     pad = " " * depth
     computed = "; ".join(f"{var} = {text}" for var, text in derivs)
     return (
         f"{pad}try:\n{pad}    ans = {forward}\n"
         f"{pad}except _ERRORS as error:\n{pad}    raise op_error(OP, error, ({xs},)) from None\n"
-        f"{pad}node = _new(Value); node.data = ans; node.grad = 0.0\n"
-        f"{pad}if recording():\n"
+        f"{pad}{NEW.format(node='node', data='ans')}\n"
+        f"{pad}if {recording}:\n"
         f"{pad}    try:\n{_indent(computed, depth + 8)}\n"
         f"{pad}    except _ERRORS as error:\n"
         f"{pad}        raise derivative_error(OP, error, ({xs},)) from None\n"
@@ -149,19 +166,33 @@ bind(ops.TABLE)
 # -- sum and dot: one node with many parents, the hot path of a neuron's weighted sum ----------------
 
 
-def variadic(op: Op, operands: Iterable[object]) -> Value:
-    """op(*operands) for sum or dot: one node; when every operand is a Value their types are checked
-    and their data read in one list comprehension."""
-    values = operands if type(operands) is tuple else tuple(operands)
-    xs = [v.data for v in values if type(v) is Value]
-    if values and len(xs) == len(values) and is_recording():
-        return make_node(op.forward(*xs), op, values, op.grads(xs, None), None)
-    return op_module.apply(op, values)
+def _variadic(name: str, forward: str, derivatives: str) -> str:
+    """The source of sum's or dot's node maker: all operands Values, recording; else the general path."""
+    return (
+        f"def _method(values):  # {name}\n"
+        "    xs = [v.data for v in values if type(v) is Value]\n"
+        "    if not values or len(xs) != len(values) or not recording():\n"
+        "        return apply(OP, values)\n"
+        + _body(forward, "*xs", [("g0", derivatives)], _record_many(), 4, recording="True")
+    )
+
+
+def _record_many() -> str:
+    return RECORD_MANY.format(node="node", fn="OP", p0="values", g0="g0")
+
+
+def _compile_variadic(op: Op) -> Callable[[tuple], Value]:
+    namespace = {**floats.NAMESPACE, **_ENGINE, "OP": op, "apply": op_module.apply}
+    exec(compile(_variadic(op.name, *op.math[:1], op.math[1][0]), f"<gradwalk {op.name}>", "exec"), namespace)
+    return namespace["_method"]
+
+
+_sum_node, _dot_node = _compile_variadic(ops.SUM), _compile_variadic(ops.DOT)
 
 
 def sum_(values: Iterable[Value | float]) -> Value:
     """x0 + x1 + … + xn−1 as one node with n parents; ∂/∂xi = 1. `sum([])` is a leaf 0.0."""
-    return variadic(ops.SUM, values)
+    return _sum_node(values if type(values) is tuple else tuple(values))
 
 
 def dot(xs: Iterable[Value | float], ys: Iterable[Value | float], start: Value | float = 0.0) -> Value:
@@ -175,7 +206,7 @@ def dot(xs: Iterable[Value | float], ys: Iterable[Value | float], start: Value |
         ys = tuple(ys)
     if len(xs) != len(ys):
         raise ValueError(f"dot: xs and ys differ in length ({len(xs)} vs {len(ys)})")
-    return variadic(ops.DOT, (*xs, *ys, start) if type(start) is Value or start != 0 else (*xs, *ys))
+    return _dot_node((*xs, *ys, start) if type(start) is Value or start != 0 else (*xs, *ys))
 
 
 _SEQUENCES = (list, tuple)

@@ -38,35 +38,21 @@ class Value:
     names the value in drawings and explanations.
     """
 
-    __slots__ = ("data", "grad", "_label", "_fn", "_p0", "_g0", "_p1", "_g1", "_c")
+    __slots__ = ("data", "grad", "label", "_fn", "_p0", "_g0", "_p1", "_g1", "_c")
 
     data: float
     grad: float | Value
+    label: str
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = as_float(data, "Value(data)")
         self.grad = 0.0
-        if label:
-            self.label = label
-        elif type(label) is not str:
+        if type(label) is not str:
             raise TypeError(f"Value(label): expected str, got {type(label).__name__}")
+        self.label = label
         self._fn = self._p0 = self._p1 = None
 
     # -- what the node records (read-only views; see the table above) ---------------------------
-
-    @property
-    def label(self) -> str:
-        """The name drawings and explanations use for this value ('' for none)."""
-        try:
-            return self._label
-        except AttributeError:  # ops leave it unset, which saves a store per op
-            return ""
-
-    @label.setter
-    def label(self, text: str) -> None:
-        if not isinstance(text, str):
-            raise TypeError(f"Value(label): expected str, got {type(text).__name__}")
-        self._label = text
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -246,6 +232,7 @@ def make_node(data: float, fn: Op, parents: tuple, grads: tuple, operands: tuple
     node = _new(Value)
     node.data = data
     node.grad = 0.0
+    node.label = ""
     node._fn = fn
     n = len(parents)
     if n == 1:
@@ -265,6 +252,7 @@ def untracked(data: float) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
+    node.label = ""
     node._fn = NO_GRAD
     node._p0 = node._p1 = None
     return node
@@ -277,6 +265,7 @@ RECORD = {
     1: "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = None",
     2: "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = {p1}; {node}._g1 = {g1}",
 }
+NEW = '{node} = _new(Value); {node}.data = {data}; {node}.grad = 0.0; {node}.label = ""'
+RECORD_MANY = "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = MANY"
 RECORD_OPERANDS = "{node}._c = {ops}"
-NEW = "{node} = _new(Value); {node}.data = {data}; {node}.grad = 0.0"
 UNTRACKED = "{node}._fn = NO_GRAD; {node}._p0 = {node}._p1 = None"
