@@ -180,3 +180,107 @@ def test_operands_are_recorded_in_the_order_written():
     assert (x - 2).operands == (x, 2.0) and (x - 2).local_grads == (1.0,)
     assert (2**x).operands == (2.0, x) and (2**x).local_grads == (pytest.approx(2**0.5 * math.log(2)),)
     assert (x * x).operands == (x, x) == (x * x).parents
+
+
+# -- every op of the table against its closed form --------------------------------------------------
+
+LN2 = math.log(2.0)
+#: op name → (f written as a user would, x0 (a tuple for two operands), value, ∂/∂x0 (one per operand)).
+CLOSED_FORMS = {
+    "add": (lambda x, y: x + y, (1.5, -2.0), -0.5, (1.0, 1.0)),
+    "sub": (lambda x, y: x - y, (1.5, -2.0), 3.5, (1.0, -1.0)),
+    "mul": (lambda x, y: x * y, (1.5, -2.0), -3.0, (-2.0, 1.5)),
+    "div": (lambda x, y: x / y, (1.5, -2.0), -0.75, (-0.5, -1.5 / 4)),
+    "pow": (lambda x, y: x**y, (1.5, 2.5), 1.5**2.5, (2.5 * 1.5**1.5, 1.5**2.5 * math.log(1.5))),
+    "mod": (lambda x, y: x % y, (5.5, 2.0), 1.5, (1.0, -2.0)),
+    "atan2": (autograd.atan2, (1.0, 2.0), math.atan2(1.0, 2.0), (2.0 / 5, -1.0 / 5)),
+    "hypot": (autograd.hypot, (3.0, 4.0), 5.0, (0.6, 0.8)),
+    "neg": (lambda x: -x, 1.5, -1.5, (-1.0,)),
+    "abs": (abs, -1.5, 1.5, (-1.0,)),
+    "sign": (autograd.sign, -1.5, -1.0, (0.0,)),
+    "relu": (autograd.relu, 1.5, 1.5, (1.0,)),
+    "exp": (autograd.exp, 0.5, math.exp(0.5), (math.exp(0.5),)),
+    "exp2": (autograd.exp2, 3.0, 8.0, (8.0 * LN2,)),
+    "expm1": (autograd.expm1, 1e-3, math.expm1(1e-3), (math.exp(1e-3),)),
+    "log": (autograd.log, 2.0, math.log(2.0), (0.5,)),
+    "log2": (autograd.log2, 8.0, 3.0, (1 / (8.0 * LN2),)),
+    "log10": (autograd.log10, 100.0, 2.0, (1 / (100.0 * math.log(10.0)),)),
+    "log1p": (autograd.log1p, 1e-3, math.log1p(1e-3), (1 / 1.001,)),
+    "sqrt": (autograd.sqrt, 4.0, 2.0, (0.25,)),
+    "sin": (autograd.sin, 0.5, math.sin(0.5), (math.cos(0.5),)),
+    "cos": (autograd.cos, 0.5, math.cos(0.5), (-math.sin(0.5),)),
+    "tan": (autograd.tan, 0.5, math.tan(0.5), (1 / math.cos(0.5) ** 2,)),
+    "asin": (autograd.asin, 0.5, math.asin(0.5), (1 / math.sqrt(0.75),)),
+    "acos": (autograd.acos, 0.5, math.acos(0.5), (-1 / math.sqrt(0.75),)),
+    "atan": (autograd.atan, 0.5, math.atan(0.5), (1 / 1.25,)),
+    "sinh": (autograd.sinh, 0.5, math.sinh(0.5), (math.cosh(0.5),)),
+    "cosh": (autograd.cosh, 0.5, math.cosh(0.5), (math.sinh(0.5),)),
+    "tanh": (autograd.tanh, 0.5, math.tanh(0.5), (1 / math.cosh(0.5) ** 2,)),
+    "asinh": (autograd.asinh, 0.5, math.asinh(0.5), (1 / math.sqrt(1.25),)),
+    "acosh": (autograd.acosh, 2.0, math.acosh(2.0), (1 / math.sqrt(3.0),)),
+    "atanh": (autograd.atanh, 0.5, math.atanh(0.5), (1 / 0.75,)),
+    "sigmoid": (
+        autograd.sigmoid,
+        0.5,
+        1 / (1 + math.exp(-0.5)),
+        (math.exp(-0.5) / (1 + math.exp(-0.5)) ** 2,),
+    ),
+}
+
+
+def test_every_op_of_the_table_has_a_closed_form_here():
+    # Adding an op to autograd/ops.py means adding its line above: this test says which is missing.
+    assert set(CLOSED_FORMS) == {op.name for op in autograd.ops.BUILTIN_OPS}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_FORMS))
+def test_each_op_against_its_closed_form(name):
+    f, x0, value, derivatives = CLOSED_FORMS[name]
+    xs = [Value(x) for x in (x0 if isinstance(x0, tuple) else (x0,))]
+    y = f(*xs)
+    y.backward()
+    assert y.op == getattr(autograd.ops, name.upper()).symbol
+    assert y.data == pytest.approx(value, rel=1e-12)
+    assert tuple(x.grad for x in xs) == pytest.approx(derivatives, rel=1e-12)
+    floats = f(*(x.data for x in xs))  # the same function on floats gives the same float
+    assert floats == y.data
+
+
+@pytest.mark.parametrize(
+    ("f", "error", "pattern"),
+    [
+        (lambda: autograd.asin(1.5), ValueError, r"asin: .*-1 ≤ x ≤ 1.*1\.5"),
+        (lambda: Value(-1.0).acosh(), ValueError, r"acosh: .*x ≥ 1.*-1\.0"),
+        (lambda: Value(1.0).atanh(), ValueError, r"atanh: .*1\.0"),
+        (lambda: Value(-1.0).log1p(), ValueError, r"log1p: .*x > -1.*-1\.0"),
+        (lambda: Value(0.0).log2(), ValueError, r"log2: .*x > 0"),
+        (lambda: Value(-5.0).log10(), ValueError, r"log10: .*-5\.0"),
+        (lambda: Value(1000.0).sinh(), OverflowError, r"sinh: .*1000\.0"),
+        (lambda: Value(1000.0).cosh(), OverflowError, r"cosh: .*overflows"),
+        (lambda: Value(1100.0).exp2(), OverflowError, r"\*\*|exp2"),
+        (lambda: Value(800.0).expm1(), OverflowError, r"expm1: .*800\.0"),
+        (lambda: Value(math.inf).tan(), ValueError, r"tan: .*inf"),
+        (lambda: Value(5.0) % 0, ZeroDivisionError, r"%: division by zero"),
+        (lambda: 5.0 % Value(0.0), ZeroDivisionError, r"%: division by zero"),
+    ],
+)
+def test_new_ops_name_themselves_and_the_value_in_domain_errors(f, error, pattern):
+    with pytest.raises(error, match=pattern):
+        f()
+
+
+def test_infinite_slopes_at_domain_edges_are_inf():
+    for f, x0 in ((autograd.asin, 1.0), (autograd.acos, -1.0), (autograd.acosh, 1.0)):
+        x = Value(x0)
+        f(x).backward()
+        assert math.isinf(x.grad)
+
+
+def test_abs_neg_and_pow_as_functions():
+    x = Value(-2.0)
+    assert autograd.abs(x).data == 2.0 and autograd.neg(x).data == 2.0 and autograd.pow(x, 3).data == -8.0
+    assert autograd.abs(-2.0) == 2.0 and autograd.pow(2.0, 0.5) == math.sqrt(2.0)
+    y = autograd.pow(2.0, x)  # a number base and a Value exponent
+    y.backward()
+    assert x.grad == pytest.approx(0.25 * math.log(2.0))
+    assert y.operands == (2.0, x)
