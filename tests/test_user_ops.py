@@ -190,3 +190,10 @@ def test_a_constant_derivative_can_be_given_as_its_number():
 def test_a_constant_derivative_must_be_a_real_number(bad):
     with pytest.raises(TypeError, match="derivative 0 must be callable or a number"):
         op("f", lambda x: x, bad)
+
+
+def test_a_derivative_that_takes_the_wrong_number_of_arguments_is_refused_by_op():
+    with pytest.raises(ValueError, match=r"op 'f': derivative 0\(x\) does not take 2 argument"):
+        op("f", lambda x, y: x * y, lambda x: 1.0, lambda x, y: x)
+    with pytest.raises(ValueError, match=r"op 'g': derivative 1\(\) does not take 2 argument"):
+        op("g", lambda x, y: x, lambda x, y: 1.0, lambda: 2.0)
