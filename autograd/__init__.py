@@ -16,7 +16,7 @@ from autograd.value import Value  # isort: skip  (the bottom layer)
 from autograd import functions as _functions  # noqa: F401, I001  (binds Value's operators, from the table)
 from autograd import backprop as _backprop  # noqa: F401  (binds Value.backward)
 from autograd.draw import Graph, draw  # the function shadows the subpackage's name, on purpose
-from autograd.functional import grad, hessian, value_and_grad
+from autograd.functional import elementwise_grad, grad, hessian, jacobian, value_and_grad
 from autograd.functions import FUNCTIONS as _FUNCTIONS
 from autograd.functions import dot
 from autograd.functions import sum_ as sum
@@ -33,9 +33,11 @@ __all__ = [
     "Value",
     "dot",
     "draw",
+    "elementwise_grad",
     "enable_grad",
     "grad",
     "hessian",
+    "jacobian",
     "no_grad",
     "op",
     "sum",

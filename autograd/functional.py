@@ -1,6 +1,6 @@
-"""Derivatives as functions: `grad`, `value_and_grad` and `hessian`, to any order.
+"""Derivatives as functions: `grad`, `value_and_grad`, `jacobian` and `hessian`, to any order.
 
-All three are thin wrappers over `_gradients`, one backward pass that leaves every `.grad` as it
+All of them are thin wrappers over `_gradients`, one backward pass that leaves every `.grad` as it
 found it. Each call differentiates through fresh input nodes of its own, so nested calls never
 mix up their derivatives; a call nested in another one, or given Values, returns Values built
 with `create_graph=True`, which is what lets the outer call differentiate through it.
@@ -26,13 +26,16 @@ Argnums = int | tuple[int, ...]
 _depth: ContextVar[int] = ContextVar("gradwalk_functional_depth", default=0)
 
 
-def grad(f: Callable[..., Scalar], argnums: Argnums = 0) -> Callable[..., Scalar | tuple[Scalar, ...]]:
+def grad(
+    f: Callable[..., Scalar], argnums: Argnums = 0, *, argnum: int | None = None
+) -> Callable[..., Scalar | tuple[Scalar, ...]]:
     """The function x ↦ ∂f/∂x_i (i = argnums): a number for an int argnums, a tuple for a tuple.
 
     Given floats it returns floats; given Values, or called inside another grad, it returns
     Values that can be differentiated again, so `grad(grad(f))` is the second derivative.
+    (`argnum=` is HIPS autograd's spelling of an int `argnums`.)
     """
-    value_and_df = _value_and_grad(f, argnums, "grad")
+    value_and_df = _value_and_grad(f, argnums if argnum is None else argnum, "grad")
 
     def df(*args: object) -> Scalar | tuple[Scalar, ...]:
         return value_and_df(*args)[1]
@@ -42,10 +45,31 @@ def grad(f: Callable[..., Scalar], argnums: Argnums = 0) -> Callable[..., Scalar
 
 
 def value_and_grad(
-    f: Callable[..., Scalar], argnums: Argnums = 0
+    f: Callable[..., Scalar], argnums: Argnums = 0, *, argnum: int | None = None
 ) -> Callable[..., tuple[Scalar, Scalar | tuple[Scalar, ...]]]:
     """The function x ↦ (f(x), ∂f/∂x_i), both from one evaluation of f; see `grad`."""
-    return _value_and_grad(f, argnums, "value_and_grad")
+    return _value_and_grad(f, argnums if argnum is None else argnum, "value_and_grad")
+
+
+#: HIPS autograd's name: for scalar functions the element-wise gradient is the gradient.
+elementwise_grad = grad
+
+
+def jacobian(f: Callable[..., Scalar | Sequence[Scalar]]) -> Callable[..., list[list[Scalar]]]:
+    """The function x ↦ J with J[i][j] = ∂f_i/∂x_j, for f returning a list of m scalars (or one)
+    of n arguments: m×n lists, one backward pass per output."""
+
+    def jac(*args: object) -> list[list[Scalar]]:
+        where = f"jacobian({_name(f)})"
+        if not args:
+            raise TypeError(f"{where}: give at least one argument to differentiate by")
+        as_values = _wants_values(args)
+        inputs = list(_fresh_inputs(args, range(len(args)), where).values())
+        outs = _evaluate(f, inputs, where, many=True)
+        return [[_returned(d, as_values) for d in _gradients(o, inputs, create_graph=as_values)] for o in outs]
+
+    jac.__name__ = jac.__qualname__ = f"jacobian({_name(f)})"
+    return jac
 
 
 def _value_and_grad(
@@ -136,8 +160,9 @@ def _with_inputs(args: Sequence[object], inputs: dict[int, Value]) -> list[objec
     return [inputs.get(i, a) for i, a in enumerate(args)]
 
 
-def _evaluate(f: Callable[..., Scalar], args: Sequence[object], where: str) -> Scalar:
-    """f(*args) with the graph recorded (even inside no_grad), counted as one nesting level.
+def _evaluate(f: Callable[..., Scalar], args: Sequence[object], where: str, many: bool = False) -> Scalar:
+    """f(*args) with the graph recorded (even inside no_grad), counted as one nesting level;
+    with `many`, f may return a list or tuple of scalars, and a list is returned.
 
     float(value) is refused meanwhile: `math.sin(x)` would return a plain number and the
     derivative would silently lose that path (to 0 for `grad(math.sin)`).
@@ -150,6 +175,13 @@ def _evaluate(f: Callable[..., Scalar], args: Sequence[object], where: str) -> S
     finally:
         float_forbidden.reset(no_float)
         _depth.reset(depth)
+    if many:
+        outs = out if isinstance(out, (list, tuple)) else [out]
+        return [_scalar(o, where) for o in outs]  # type: ignore[return-value]
+    return _scalar(out, where)
+
+
+def _scalar(out: object, where: str) -> Scalar:
     if type(out) is Value:
         return out
     if type(out) is not bool and isinstance(out, numbers.Real):
@@ -196,4 +228,4 @@ def _name(f: object) -> str:
     return getattr(f, "__name__", type(f).__name__)
 
 
-__all__ = ["grad", "hessian", "value_and_grad"]
+__all__ = ["elementwise_grad", "grad", "hessian", "jacobian", "value_and_grad"]

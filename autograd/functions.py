@@ -54,6 +54,15 @@ RULE_NAMESPACE.update(
     LN10=floats.NAMESPACE["LN10"],
 )
 
+#: numpy's (and so HIPS autograd's) names for some of the same functions.
+ALIASES = {
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh",
+    "arctanh": "atanh", "arctan2": "atan2", "absolute": "abs", "negative": "neg", "power": "pow",
+    "remainder": "mod", "add": "add", "subtract": "sub", "multiply": "mul", "divide": "div",
+    "true_divide": "div",
+}  # fmt: skip
+FUNCTIONS.update({alias: FUNCTIONS[name] for alias, name in ALIASES.items() if alias not in FUNCTIONS})
+
 globals().update(FUNCTIONS)
 
 __all__ = ["FUNCTIONS", "dot", "sum_", *FUNCTIONS]
