@@ -60,7 +60,7 @@ def draw(
     `skip{k}` an elided chain starting at Value k, and `more` the Values beyond max_nodes.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"draw(root): expected a Value, got {type(root).__name__}")
+        raise TypeError(_not_a_value(root))
     if not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw(max_nodes={max_nodes!r}): expected a positive int")
     if rankdir not in ("LR", "RL", "TB", "BT"):
@@ -90,6 +90,17 @@ def elements(
     its own `v{k}`, or the id of the box it is folded into."""
     p = plan(root, _params(params), max_nodes, collapse)
     return {node: p.element(node) for node in p.order}
+
+
+def _not_a_value(root: object) -> str:
+    """The error for draw(root) of something that is not a Value, with what was likely meant."""
+    message = f"draw(root): expected a Value, got {type(root).__name__}"
+    if callable(getattr(root, "parameters", None)):  # a model: draw what it computes, or the network
+        message += (
+            "; to draw a model's computation pass its output, e.g. draw(model(x), params=model), "
+            "or draw the network itself with nn.draw(model)"
+        )
+    return message
 
 
 def _params(params: object) -> frozenset[Value]:
