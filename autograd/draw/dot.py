@@ -32,7 +32,7 @@ RECORD_TABLE = 'BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR=
 OP_FILL = "#f3f4f6"
 LINE = "#4b5563"
 #: Edges between neuron boxes: a layer of 16 feeding 16 is 256 of them, so they are thin and light.
-NEURON_EDGE = {"color": "#6b728099", "penwidth": "0.6", "arrowsize": "0.4"}
+NEURON_EDGE = {"color": "#9ca3af", "penwidth": "0.6", "arrowsize": "0.4"}
 #: More edges than this from one node into one op are drawn as one edge labelled "×n".
 PARALLEL_EDGES = 3
 #: More constant operands than this of one op are drawn as one "n constants" node.
