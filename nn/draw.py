@@ -186,9 +186,14 @@ def _dark(fill: str) -> bool:
 
 
 def _short(v: float) -> str:
-    """A value in the few characters a circle holds: 0.42, -1.3, 2e+03."""
-    text = f"{v:.2g}"
-    return "0" if text in ("0", "-0") else text.replace("-", "−")
+    """A value in the few characters a circle holds: 0.42, −1.3, 0.05, 9e-3, 2e3."""
+    if v == 0:
+        return "0"
+    text = f"{v:.2g}" if 0.01 <= abs(v) < 1000 else f"{v:.0e}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "−")
 
 
 def _legend(largest: float, grads: bool, all_zero: bool) -> str:

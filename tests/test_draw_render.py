@@ -93,7 +93,7 @@ def test_repr_mimebundle_gives_a_sharp_png_fitted_to_the_cell(renderer):
     # A PNG and text only: untrusted notebooks drop SVG, sanitizing nbconvert escapes HTML.
     assert set(data) == {"image/png", "text/plain"}
     png = base64.b64decode(data["image/png"])
-    assert png == graph.png() and png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 100_000
     pixels_wide, pixels_high = struct.unpack(">II", png[16:24])
     width, height = graph.size()
     assert metadata == {"image/png": {"width": round(width)}}  # shown at its natural size, or smaller

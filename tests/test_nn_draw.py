@@ -13,6 +13,7 @@ import autograd
 import nn
 from autograd import Value
 from autograd.draw.render import find_renderer
+from nn.draw import _short
 
 
 @pytest.fixture(params=["system dot", "graphviz-pure"])
@@ -126,8 +127,8 @@ def test_values_for_an_input_are_shown_and_nothing_changes():
     assert [(p.data, p.grad) for p in model.parameters()] == before  # no backward, no update
     assert x[0].grad == 0.0
     out = model([X[3][0], X[3][1]]).data
-    assert f"out<BR/>{out:.2g}".replace("-", "−") in attrs(source, "l2n0")
-    assert f"x1<BR/>{X[3][1]:.2g}".replace("-", "−") in attrs(source, "in1")
+    assert f"out<BR/>{_short(out)}" in attrs(source, "l2n0")
+    assert f"x1<BR/>{_short(X[3][1])}" in attrs(source, "in1")
     for j, neuron in enumerate(model.layers[0].neurons):
         a = neuron([X[3][0], X[3][1]]).data
         assert (f"n{j}<BR/>{a:.2g}".replace("-", "−") if a != 0 else f"n{j}<BR/>0") in attrs(
@@ -181,3 +182,15 @@ def test_a_2_16_16_1_mlp_is_readable_at_a_glance(renderer, tmp_path):
         assert "x0" in text and "n15" in text and "out" in text
     path = nn.draw(model).save(tmp_path / "net.png")
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_values_fit_a_circle():
+    assert [_short(v) for v in (0.0, -0.0, 0.4242, -1.27, 0.0088, 12345.0, -3.1e-7)] == [
+        "0",
+        "0",
+        "0.42",
+        "−1.3",
+        "9e−3",
+        "1e4",
+        "−3e−7",
+    ]

@@ -25,6 +25,11 @@ CSS_DPI = 96
 #: The most pixels a notebook PNG gets (about 32 MB decoded), and the longest side (cairo's limit is 32,767).
 PNG_PIXEL_LIMIT = 8_000_000
 PNG_SIDE_LIMIT = 16_000
+#: Notebooks get two pixels per CSS pixel (sharp on high-density screens) while that PNG stays
+#: below this size; a drawing dense with lines (an MLP's 16×16 weights) gets one, at half the bytes.
+SHARP_PNG_BYTES = 400_000
+#: Graphviz's format for a PNG drawn by cairo (antialiased) and written by gd with a palette.
+PALETTE_PNG = "png:cairo:gd"
 
 
 class Graph:
@@ -39,7 +44,7 @@ class Graph:
         self.timeout = render.check_timeout(timeout)
         self.fit = True  # in notebooks: shrink a wide picture to the cell's width
         self._svg_cache: tuple[str, str] | None = None
-        self._png_cache: tuple[tuple[str, float], bytes] | None = None
+        self._png_cache: dict[tuple[str, float, str], bytes] = {}
 
     @property
     def source(self) -> str:
@@ -79,6 +84,9 @@ class Graph:
 
         A picture that would pass PNG_PIXEL_LIMIT pixels is drawn with fewer pixels per CSS pixel.
         """
+        return self._png(scale, "png")
+
+    def _png(self, scale: float, fmt: str) -> bytes:
         if not (isinstance(scale, (int, float)) and 0 < scale <= 8):
             raise ValueError(f"Graph.png(scale={scale!r}): expected a number in (0, 8]")
         width, height = self.size()
@@ -86,12 +94,31 @@ class Graph:
         scale = min(scale, budget, PNG_SIDE_LIMIT / max(width, height, 1.0))
         dpi = round(CSS_DPI * scale, 2)
         source = self.source
-        key = (source, dpi)
-        if self._png_cache is None or self._png_cache[0] != key:
+        key = (source, dpi, fmt)
+        if key not in self._png_cache:
+            self._png_cache = {k: v for k, v in self._png_cache.items() if k[0] == source}  # restyled
             # A graph attribute set before the digraph's own: a dpi the user set on the digraph wins.
             head, brace, rest = source.partition("{\n")
-            self._png_cache = (key, render.run(f"{head}{brace}\tdpi={dpi:g}\n{rest}", "png", self.timeout))
-        return self._png_cache[1]
+            self._png_cache[key] = render.run(f"{head}{brace}\tdpi={dpi:g}\n{rest}", fmt, self.timeout)
+        return self._png_cache[key]
+
+    def _notebook_png(self) -> bytes:
+        """The PNG for notebooks: two pixels per CSS pixel, or one if that passes SHARP_PNG_BYTES.
+
+        Graphviz's own `dot` writes it with a 256-colour palette (a quarter of the bytes of full
+        colour for a drawing dense with lines); a renderer that cannot writes full colour.
+        """
+        png = b""
+        for scale in (2.0, 1.0):
+            try:
+                png = self._png(scale, PALETTE_PNG)
+            except render.RenderTimeoutError:
+                raise
+            except render.RenderError:  # this renderer has no palette PNG writer
+                png = self._png(scale, "png")
+            if len(png) <= SHARP_PNG_BYTES:
+                break
+        return png
 
     def size(self) -> tuple[float, float]:
         """The picture's natural width and height in CSS pixels (1 pt = 4/3 px), read from the SVG."""
@@ -115,14 +142,15 @@ class Graph:
         PNG, not SVG or HTML: it is the one picture every front end shows, trusted or not (an
         untrusted JupyterLab or classic Notebook drops SVG; a sanitizing nbconvert escapes HTML into
         visible markup), and the one JupyterLab fits to the cell's width (its SVG output is not).
-        The metadata's width is the natural size in CSS pixels, so a picture is never enlarged,
-        only shrunk to fit; `full_size()` marks it unconfined.
+        Two pixels per CSS pixel unless that passes SHARP_PNG_BYTES. The metadata's width is the
+        natural size in CSS pixels, so a picture is never enlarged, only shrunk to fit;
+        `full_size()` marks it unconfined.
         """
         text = repr(self)
         data: dict[str, str] = {"text/plain": text}
         metadata: dict[str, dict[str, object]] = {}
         try:
-            png = self.png()
+            png = self._notebook_png()
             width, _ = self.size()
         except (render.RenderError, render.RendererNotFoundError) as error:
             data["text/plain"] = f"{text}\ncannot render: {error}"
