@@ -97,7 +97,7 @@ def wide_drawing_notebook() -> dict:
     assert graph.size()[0] > 2500
     data, metadata = graph._repr_mimebundle_()
     output = {"output_type": "display_data", "data": data, "metadata": metadata}
-    cell = {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": "g", "outputs": [output]}
+    cell = {"cell_type": "code", "execution_count": 1, "id": "wide-0", "metadata": {}, "source": "g", "outputs": [output]}
     return {
         "cells": [cell],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -254,4 +254,5 @@ def test_nbconvert_html_shows_every_picture(page, tmp_path, sanitize):
         assert_pictures_shown(page.evaluate(IMAGES_JS), picture_outputs(nb), where)
         text = page.inner_text("body")
         assert_no_text_in_place_of_pictures(text, where)
-        assert "<img" not in text and "data:image" not in text, f"{where}: markup shown as text"
+        for markup in ("<img", "<svg", "<script", "data:image"):
+            assert markup not in text, f"{where}: markup shown as text: {markup!r}"
