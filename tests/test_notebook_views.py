@@ -97,7 +97,8 @@ def wide_drawing_notebook() -> dict:
     assert graph.size()[0] > 2500
     data, metadata = graph._repr_mimebundle_()
     output = {"output_type": "display_data", "data": data, "metadata": metadata}
-    cell = {"cell_type": "code", "execution_count": 1, "id": "wide-0", "metadata": {}, "source": "g", "outputs": [output]}
+    cell = {"cell_type": "code", "execution_count": 1, "id": "wide-0", "metadata": {}, "source": "g"}
+    cell["outputs"] = [output]
     return {
         "cells": [cell],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
