@@ -422,7 +422,7 @@ def test_svg_that_is_not_utf8_is_a_render_error(monkeypatch, tmp_path):
     y = (x * 3.0).tanh()
     with pytest.raises(RenderError, match=r"wrote SVG that is not UTF-8 text.*0xff"):
         draw(y).svg()
-    assert "not UTF-8" in draw(y)._repr_mimebundle_()["text/plain"]
+    assert "not UTF-8" in draw(y)._repr_mimebundle_()[0]["text/plain"]
     stepper = autograd.Stepper(y)
     page = stepper._repr_html_()  # the player still steps through its explanations
     assert "The graph cannot be drawn" in page and "not UTF-8" in page
