@@ -12,6 +12,7 @@ from nn._engine_check import require_gradwalk_engine
 require_gradwalk_engine()
 
 from nn import data, optim
+from nn.draw import draw  # the function shadows the module's name, as autograd.draw does
 from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss, softplus
 from nn.module import Module, load
@@ -28,6 +29,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "data",
+    "draw",
     "from_torch",
     "hinge_loss",
     "load",

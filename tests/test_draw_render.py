@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
 import re
 import signal
 import stat
+import struct
 import sys
 import textwrap
 import threading
@@ -29,9 +31,11 @@ from draw_helpers import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import autograd
 from autograd import Value, draw
 from autograd.draw import RendererNotFoundError, RenderError, RenderTimeoutError
 from autograd.draw.format import display_text, number
+from autograd.draw.graph import PNG_PIXEL_LIMIT, PNG_SIDE_LIMIT
 from autograd.draw.render import find_renderer
 from autograd.graph import topological_order
 
@@ -82,11 +86,38 @@ def test_svg_is_self_contained_and_small(renderer):
     assert len(svg) < 20_000
 
 
-def test_repr_mimebundle_gives_svg(renderer):
+def test_repr_mimebundle_gives_a_sharp_png_fitted_to_the_cell(renderer):
     _x, _w, y = small()
     graph = draw(y)
-    bundle = graph._repr_mimebundle_()
-    assert bundle["image/svg+xml"] == graph.svg()
+    data, metadata = graph._repr_mimebundle_()
+    # A PNG and text only: untrusted notebooks drop SVG, sanitizing nbconvert escapes HTML.
+    assert set(data) == {"image/png", "text/plain"}
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) < 100_000
+    pixels_wide, pixels_high = struct.unpack(">II", png[16:24])
+    width, height = graph.size()
+    assert metadata == {"image/png": {"width": round(width)}}  # shown at its natural size, or smaller
+    assert abs(pixels_wide - 2 * width) <= 4 and abs(pixels_high - 2 * height) <= 4  # two pixels per px
+    assert data["text/plain"].startswith("<Graph: ")
+    full, full_metadata = graph.full_size()._repr_mimebundle_()
+    assert full["image/png"] == data["image/png"]
+    assert full_metadata == {"image/png": {"width": round(width), "unconfined": True}}
+    only_text, _ = graph._repr_mimebundle_(include={"text/plain"})
+    assert set(only_text) == {"text/plain"}
+
+
+def test_a_huge_picture_gets_fewer_pixels_not_a_huge_png(renderer):
+    xs = [Value(float(i), f"x{i}") for i in range(250)]
+    graph = draw(autograd.sum(xs), rankdir="TB")
+    width, _ = graph.size()
+    assert width > 16_000 / 2  # at two pixels per px it would pass the side limit
+    png = graph.png()
+    pixels_wide, pixels_high = struct.unpack(">II", png[16:24])
+    assert pixels_wide <= PNG_SIDE_LIMIT + 2 and pixels_wide * pixels_high <= PNG_PIXEL_LIMIT * 1.01
+    _, metadata = graph._repr_mimebundle_()
+    assert metadata["image/png"]["width"] == round(width)  # still shown at its natural size
+    with pytest.raises(ValueError, match="scale"):
+        graph.png(scale=0)
 
 
 def test_restyling_the_digraph_changes_the_picture(renderer):
@@ -138,7 +169,8 @@ def test_no_renderer_names_what_to_install(monkeypatch, tmp_path):
         RendererNotFoundError, match=r"install Graphviz.*pip install graphviz-pure.*GRADWALK_DOT"
     ):
         graph.svg()
-    assert "install Graphviz" in graph._repr_mimebundle_()["text/plain"]
+    data, metadata = graph._repr_mimebundle_()
+    assert "install Graphviz" in data["text/plain"] and set(data) == {"text/plain"} and metadata == {}
 
 
 def test_gradwalk_dot_naming_nothing_is_an_error(monkeypatch):
@@ -390,7 +422,7 @@ def test_svg_that_is_not_utf8_is_a_render_error(monkeypatch, tmp_path):
     y = (x * 3.0).tanh()
     with pytest.raises(RenderError, match=r"wrote SVG that is not UTF-8 text.*0xff"):
         draw(y).svg()
-    assert "not UTF-8" in draw(y)._repr_mimebundle_()["text/plain"]
+    assert "not UTF-8" in draw(y)._repr_mimebundle_()[0]["text/plain"]
     stepper = autograd.Stepper(y)
     page = stepper._repr_html_()  # the player still steps through its explanations
     assert "The graph cannot be drawn" in page and "not UTF-8" in page

@@ -46,10 +46,16 @@ def draw(
       given `params` each neuron is drawn as one box holding its parameters (pass
       `collapse=False` to draw every parameter).
     - `max_nodes`: above this many Values the graph is drawn collapsed (neurons as boxes,
-      long chains as "… n ops …"), with a note saying what is hidden; `collapse=True`/`False`
-      forces it on or off.
-    - `digits`: significant digits of the numbers; `timeout`: seconds the renderer may run
-      (None: no limit; Ctrl-C stops it either way).
+      long chains as "… n ops …", what is farther than max_nodes Values, or max(24,
+      max_nodes/10) levels, from the root as "… n more values …"), with a note saying what is
+      hidden; `collapse=True`/`False` forces it on or off. Whatever the graph's shape, the DOT
+      text stays bounded by max_nodes: more than 3 edges from one node into one op are one edge
+      labelled "×n", more than 8 constants of one op one "n constants" node, and in a collapsed
+      drawing a Value used far above where it is drawn (a weight shared by a long loop) is
+      shown there by a small dashed reference.
+    - `digits`: significant digits of data and grads (a constant is shown exactly, up to 12
+      digits, else rounded with "…": `z * 1.0001` never reads `z * 1`).
+    - `timeout`: seconds the renderer may run (None: no limit; Ctrl-C stops it either way).
     - `names`: the name to draw on each Value given (instead of its label), shown as plain text.
     - `cell_text`: for each Value given, the (data, grad) texts to draw instead of its numbers.
 
@@ -57,10 +63,11 @@ def draw(
     `autograd.graph.topological_order(root)` (the root is 0): `v{k}` is Value k (or the neuron
     box whose output is Value k), `op{k}` the op that made it, `c{k}_{i}` its constant operand
     i, `e{k}` the edge from op k to Value k, `e{k}_{i}` the edge of operand i into op k,
-    `skip{k}` an elided chain starting at Value k, and `more` the Values beyond max_nodes.
+    `skip{k}` an elided chain starting at Value k, `more` the Values beyond max_nodes, and
+    `r{k}_{i}` a reference standing for operand i of op k.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"draw(root): expected a Value, got {type(root).__name__}")
+        raise TypeError(_not_a_value(root))
     if not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw(max_nodes={max_nodes!r}): expected a positive int")
     if rankdir not in ("LR", "RL", "TB", "BT"):
@@ -90,6 +97,17 @@ def elements(
     its own `v{k}`, or the id of the box it is folded into."""
     p = plan(root, _params(params), max_nodes, collapse)
     return {node: p.element(node) for node in p.order}
+
+
+def _not_a_value(root: object) -> str:
+    """The error for draw(root) of something that is not a Value, with what was likely meant."""
+    message = f"draw(root): expected a Value, got {type(root).__name__}"
+    if callable(getattr(root, "parameters", None)):  # a model: draw what it computes, or the network
+        message += (
+            "; to draw a model's computation pass its output, e.g. draw(model(x), params=model), "
+            "or draw the network itself with nn.draw(model)"
+        )
+    return message
 
 
 def _params(params: object) -> frozenset[Value]:

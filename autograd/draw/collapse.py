@@ -5,13 +5,13 @@ Three steps, each used only while the picture is still too big:
    add such nodes up and the parameters used nowhere else, becomes one box showing its output;
 2. chains: a long run of nodes that each have one parent and one consumer keeps its two ends
    and shows the middle as one "… n ops …" box;
-3. the rest: a breadth-first walk from the root keeps the first max_nodes boxes; everything
-   beyond is one "… n more values …" box.
+3. the rest: a breadth-first walk from the root keeps the first max_nodes boxes, and no more
+   than max_depth(max_nodes) levels (a deep graph would otherwise be drawn thousands of ranks
+   long); everything beyond is one "… n more values …" box.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,6 +20,21 @@ from autograd.value import Value
 
 #: Nodes kept at each end of an elided chain, so the reader sees how it starts and ends.
 CHAIN_ENDS = 2
+
+
+def max_depth(max_nodes: int) -> int:
+    """How many levels from the root a collapsed drawing keeps: enough for max_nodes/10 of them."""
+    return max(24, max_nodes // 10)
+
+
+def max_breadth(max_nodes: int) -> int:
+    """How many operands of one node a collapsed drawing keeps (the rest join "… n more values …")."""
+    return max(16, max_nodes // 10)
+
+
+def plural(n: int, word: str) -> str:
+    """'1 neuron', '2 neurons', '20,000 neurons'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @dataclass
@@ -44,6 +59,8 @@ class Plan:
     boxes: list[Box] = field(default_factory=list)
     hidden: dict[Value, Box] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: In a collapsed plan, each drawn Value's longest distance (in Values) from the root.
+    depth: dict[Value, int] = field(default_factory=dict)
 
     def element(self, node: Value) -> str:
         """The name of the DOT node that shows `node`: its own, or its box's."""
@@ -71,6 +88,7 @@ def plan(root: Value, params: frozenset[Value], max_nodes: int, collapse: bool |
     if _size(result) > max_nodes:
         _keep_nearest(result, root, max_nodes)
     if result.hidden:
+        result.depth = _depths(result)
         how = f"raise max_nodes to {total} or pass collapse=False" if big and not params else "collapse=False"
         folded = len(result.hidden)
         result.notes.append(f"{total:,} values in all, {folded:,} folded or hidden; {how} to draw every one")
@@ -107,7 +125,7 @@ def _fold_neurons(p: Plan, counts: dict[Value, int]) -> None:
         box.members.append(node)
         box.output = node
         box_of[node] = box
-    boxes = {id(box): box for box in box_of.values()}.values()
+    boxes = list({id(box): box for box in box_of.values()}.values())
     _fold_activations(p, counts, boxes, box_of)
     # A parameter folds into its neuron when nothing outside that neuron uses it.
     uses: dict[Value, list[Box]] = {}
@@ -120,14 +138,17 @@ def _fold_neurons(p: Plan, counts: dict[Value, int]) -> None:
         if len(users) == counts[param] and all(user is users[0] for user in users):
             users[0].members.append(param)
             users[0].n_params += 1
-    for box in boxes:
+    reading = reading_order(p.order[0])
+    for box in sorted(boxes, key=lambda box: reading[box.output]):  # type: ignore[index]
         box.name = f"v{p.index[box.output]}"
         p.boxes.append(box)
         for member in box.members:
             p.hidden[member] = box
     if p.boxes:
         n_params = sum(box.n_params for box in p.boxes)
-        p.notes.append(f"{len(p.boxes)} neurons drawn as boxes, with {n_params} parameters inside")
+        drawn = "drawn as a box" if len(p.boxes) == 1 else "drawn as boxes"
+        inside = plural(n_params, "parameter")
+        p.notes.append(f"{plural(len(p.boxes), 'neuron')} {drawn}, with {inside} inside")
 
 
 def _fold_activations(
@@ -183,17 +204,41 @@ def _elide_chains(p: Plan, counts: dict[Value, int], root: Value) -> None:
         p.notes.append(f"long chains shortened: {hidden:,} ops shown as '… n ops …'")
 
 
+def reading_order(root: Value) -> dict[Value, int]:
+    """Each node's place in a depth-first walk from root that takes operands in written order.
+
+    Neurons of one layer are operands of the next layer's neurons in index order, so this puts
+    them in index order too (n0, n1, …, n15), as a reader expects.
+    """
+    place: dict[Value, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in place:
+            continue
+        place[node] = len(place)
+        stack.extend(reversed(node.parents))
+    return place
+
+
 def _keep_nearest(p: Plan, root: Value, max_nodes: int) -> None:
     kept: set[str] = set()
     seen = {root}
-    queue = deque([root])
-    while queue and len(kept) < max_nodes:
-        node = queue.popleft()
-        kept.add(p.element(node))
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                queue.append(parent)
+    level = [root]
+    breadth = max_breadth(max_nodes)
+    for _depth in range(max_depth(max_nodes)):
+        following: list[Value] = []
+        for node in level:
+            if len(kept) >= max_nodes:
+                break
+            kept.add(p.element(node))
+            for parent in node.parents[:breadth]:
+                if parent not in seen:
+                    seen.add(parent)
+                    following.append(parent)
+        if not following or len(kept) >= max_nodes:
+            break
+        level = following
     more = Box("more", "more")
     for node in p.order:
         if p.element(node) not in kept:
@@ -204,4 +249,17 @@ def _keep_nearest(p: Plan, root: Value, max_nodes: int) -> None:
     for node in more.members:
         p.hidden[node] = more
     p.boxes.append(more)
-    p.notes.append(f"{len(more.members):,} values farthest from the output not drawn")
+    p.notes.append(f"{plural(len(more.members), 'value')} farthest from the output not drawn")
+
+
+def _depths(p: Plan) -> dict[Value, int]:
+    """Each drawn Value's longest distance from the root through drawn Values (about its rank / 2)."""
+    depth: dict[Value, int] = {}
+    for node in p.order:  # consumers before parents
+        if node in p.hidden:
+            continue
+        d = depth.setdefault(node, 0) + 1
+        for parent in node.parents:
+            if parent not in p.hidden and depth.get(parent, -1) < d:
+                depth[parent] = d
+    return depth

@@ -14,12 +14,34 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cs", "Cf", "Zl", "Zp"})
 _HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "\\": "\\\\"}
 
 
+#: A constant is written out exactly when that takes at most this many significant digits.
+EXACT_DIGITS = 12
+
+
 def number(x: float, digits: int = 4) -> str:
-    """x to `digits` significant digits, as short as possible: 0.1235, 1.5e-07, -3, inf."""
+    """x to `digits` significant digits, as short as possible: 0.1235, 1.5e-7, -3, inf."""
     x = float(x)
     if math.isnan(x) or math.isinf(x):
         return str(x)
-    text = f"{x:.{digits}g}"
+    return _short_exponent(f"{x:.{digits}g}")
+
+
+def constant(x: float, digits: int = 4) -> str:
+    """A constant operand as written (1.0001, 0.1, 2.5e-8) when that is at most EXACT_DIGITS
+    significant digits, else to `digits` digits and "…" (1/3 → 0.3333…): never a rounded
+    number that looks exact, so `z * 1.0001` is not drawn as `z * 1`."""
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    for precision in range(digits, EXACT_DIGITS + 1):
+        text = f"{x:.{precision}g}"
+        if float(text) == x:
+            return _short_exponent(text)
+    return _short_exponent(f"{x:.{digits}g}") + "…"
+
+
+def _short_exponent(text: str) -> str:
+    """1.5e-07 → 1.5e-7."""
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}e{int(exponent)}"
