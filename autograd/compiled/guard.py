@@ -55,11 +55,17 @@ def _is_engine(module: str) -> bool:
 
 
 def _caller() -> tuple[bool, str, object]:
-    """(is the engine, "file:line", code object) of the code that used the Value: the caller of
-    the guard that calls this."""
-    frame = sys._getframe(2)
+    """Who used the Value, as (is it the engine, "file:line" of the user's code, the code object).
+
+    The user's line is the innermost one outside the engine: where f called the op, say.
+    """
+    frame = sys._getframe(2)  # the caller of the guard that calls this
     code = frame.f_code
-    return _is_engine(frame.f_globals.get("__name__", "")), f"{code.co_filename}:{frame.f_lineno}", code
+    engine = _is_engine(frame.f_globals.get("__name__", ""))
+    user = frame
+    while user.f_back is not None and _is_engine(user.f_globals.get("__name__", "")):
+        user = user.f_back
+    return engine, f"{user.f_code.co_filename}:{user.f_lineno}", code
 
 
 _ADVICE = {
@@ -101,11 +107,11 @@ def _guarded_get(self: Value) -> float:
         if id(self) in state.constants:
             pass
         elif not engine:
-            raise _refuse(state, "f reads a Value's .data", "data", where)
+            raise _refuse(state, "reading a Value's .data", "data", where)
         elif code is _DETACH_CODE:
-            raise _refuse(state, "f detaches a Value", "no_grad", where)
+            raise _refuse(state, "detaching a Value", "no_grad", where)
         elif not is_recording():
-            raise _refuse(state, "an op under no_grad reads a Value", "no_grad", where)
+            raise _refuse(state, "an op under no_grad reading a Value", "no_grad", where)
     return _get_data(self, Value)
 
 
@@ -122,7 +128,7 @@ def _guarded_set(self: Value, x: float) -> None:
                 state.constants.add(id(self))
         else:
             where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
-            raise _refuse(state, "f assigns a Value's .data", "write", where)
+            raise _refuse(state, "assigning a Value's .data", "write", where)
     _set_data(self, x)
 
 
@@ -146,11 +152,12 @@ def _replacements() -> dict[str, object]:
     ordinary = {name: getattr(Value, name) for name in ("__lt__", "__le__", "__gt__", "__ge__", "__float__")}
     guarded: dict[str, object] = {"data": property(_guarded_get, _guarded_set)}
     for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-        guarded[name] = _refusing(name, f"f compares Values ({symbol})", ordinary[name])
-    guarded["__eq__"] = _refusing("__eq__", "f compares Values (==, or `in`)", object.__eq__)
-    guarded["__ne__"] = _refusing("__ne__", "f compares Values (!=)", object.__ne__)
-    guarded["__bool__"] = _refusing("__bool__", "f branches on a Value (if, while, and, or, not)", _true)
-    guarded["__float__"] = _refusing("__float__", "f turns a Value into a float", ordinary["__float__"])
+        guarded[name] = _refusing(name, f"comparing Values ({symbol})", ordinary[name])
+    guarded["__eq__"] = _refusing("__eq__", "comparing Values (==, or `in`)", object.__eq__)
+    guarded["__ne__"] = _refusing("__ne__", "comparing Values (!=)", object.__ne__)
+    guarded["__bool__"] = _refusing("__bool__", "branching on a Value (if, while, and, or, not)", _true)
+    to_float = "turning a Value into a float (float(), math functions)"
+    guarded["__float__"] = _refusing("__float__", to_float, ordinary["__float__"])
     return guarded
 
 

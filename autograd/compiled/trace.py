@@ -165,7 +165,11 @@ def _program(
     folded: dict[int, float] = {}  # constants made during the trace
     leaves: list[Value] = []
     interior: list[Value] = []
-    for node in reversed(order):
+    evaluation = list(reversed(order))  # each node after its operands
+    if made:  # in the order f made them, so a replay fails (log of -1, say) where eager would
+        rank = {key: i for i, key in enumerate(made)}
+        evaluation.sort(key=lambda node: rank.get(id(node), -1))
+    for node in evaluation:
         key = id(node)
         if not node.is_leaf:
             if made and key not in made:
