@@ -150,7 +150,7 @@ class Compiled:
                 "map: columns hold numbers, the data; a Value in a row would need a gradient per "
                 "row: pass its number, or call the compiled function row by row"
             )
-        return batch.run(replay, rows, first.key, reduce)
+        return batch.run(replay, columns, rows, first.key, reduce)
 
     # -- the cache ---------------------------------------------------------------------------------
 

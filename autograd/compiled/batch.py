@@ -42,12 +42,18 @@ def rows_of(columns: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
     return list(zip(*columns))
 
 
-def run(replay: Replay, rows: list[tuple[object, ...]], key: object, reduce: str) -> float:
+def run(
+    replay: Replay,
+    columns: Sequence[Sequence[object]],
+    rows: list[tuple[object, ...]],
+    key: object,
+    reduce: str,
+) -> float:
     """Σ or mean over rows of the program's output, the same reduction of gradients added to the leaves."""
     if numpy_available():
         from autograd.compiled.vector import run_batch
 
-        return run_batch(replay, rows, key, reduce)
+        return run_batch(replay, columns, rows, key, reduce)
     _warn_once()
     return run_rows(replay, rows, key, reduce)
 

@@ -11,6 +11,7 @@ by `backward()`, so its results are the same bit for bit.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,8 @@ class Namespace:
     """The objects generated code refers to, each under a numbered name."""
 
     def __init__(self) -> None:
-        self.globals: dict[str, object] = {"__builtins__": {}}
+        # numpy imports lazily through the caller's builtins, so the code gets the usual ones.
+        self.globals: dict[str, object] = {"__builtins__": builtins}
         self._names: dict[int, str] = {}
         self.constants: list[float] = []
         self._constant_names: dict[tuple[type, float], str] = {}

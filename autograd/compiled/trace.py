@@ -186,6 +186,7 @@ def _program(
             folded[key] = node.data
         else:
             leaves.append(node)
+    leaves = _in_order_of_use(leaves, interior)
     for leaf in leaves:
         slots[id(leaf)] = len(slots)
     first_step = n_args + len(leaves)
@@ -210,3 +211,18 @@ def _program(
     backward = tuple(slots[id(node)] for node in order if not node.is_leaf)
     arg_values = tuple(s for s in range(n_args) if is_value[s])
     return Program(n_args, tuple(leaves), tuple(steps), output, backward, receivers, arg_values)
+
+
+def _in_order_of_use(leaves: list[Value], interior: list[Value]) -> list[Value]:
+    """The leaves in the order the ops first use them, so a neuron's weights get consecutive slots
+    (and the numpy replay reads them as one slice)."""
+    wanted = {id(leaf) for leaf in leaves}
+    ordered: dict[int, Value] = {}
+    for node in interior:
+        for parent in node.parents:
+            key = id(parent)
+            if key in wanted and key not in ordered:
+                ordered[key] = parent
+    for leaf in leaves:  # the output itself, when it is a leaf
+        ordered.setdefault(id(leaf), leaf)
+    return list(ordered.values())

@@ -1,0 +1,567 @@
+"""The numpy replay: a traced program evaluated for all rows of a batch at once.
+
+Each value of the program is either *batched* (it depends on the row: an array with one entry
+per row) or *shared* (it depends only on leaves and constants: one number for all rows).
+Nodes that do the same thing to the rows of one block are evaluated together:
+
+- the neurons of a layer, `dot(w_j, x, b_j)` over the same inputs x, become one matrix product
+  W @ X + b, whose result is a block (one row per neuron, one column per batch row);
+- an op applied to every row of a block (the layer's relu) becomes one numpy operation on it.
+
+Everything else is one numpy operation per node. The chain rule runs in reverse, a block's
+gradient being a matrix too. A shared node's gradient is summed over the rows as soon as it
+leaves the batched part (the chain rule is linear), and a leaf's gradient is the sum, or the
+mean, over the rows, added to its `.grad`. Floats differ from a row-by-row replay only in the
+order of summation. Ops whose rule has no numpy form (user ops) are evaluated row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from autograd.compiled.arguments import flatten
+from autograd.compiled.codegen import Namespace, compile_source, grad_users
+from autograd.compiled.trace import Operand, Program, Step
+
+if TYPE_CHECKING:
+    from autograd.compiled import Replay
+
+
+# -- the ops on arrays ----------------------------------------------------------------------------
+
+
+def variadic_kind(op: object) -> str | None:
+    """'dot' or 'sum' for the variadic ops of the table, 'other' for another variadic op, else None."""
+    if getattr(op, "arity", 0) is not None and not hasattr(op, "grads"):
+        return None
+    name = getattr(op, "name", "")
+    return name if name in ("dot", "sum") else "other"
+
+
+def _elementwise(fn: Callable[..., object], op: object, what: int) -> Callable[..., object]:
+    """fn of floats applied to every entry of its array arguments (numbers broadcast)."""
+    from autograd.compiled.rules import checked
+
+    def one(*xs: float) -> float:
+        return checked(fn(*xs), op, what)
+
+    ufunc = np.frompyfunc(one, getattr(op, "arity", 1) or 1, 1)
+
+    def apply(*args: object) -> object:
+        out = ufunc(*args)
+        return out.astype(np.float64) if isinstance(out, np.ndarray) else float(out)
+
+    return apply
+
+
+class RowRules:
+    """Each op through its record's float functions, entry by entry (correct for any op, not fast)."""
+
+    @staticmethod
+    def forward(step: Step, args: list[str], ns: Namespace) -> str:
+        op = step.op
+        return f"{ns.ref(_elementwise(op.forward, op, -1))}({', '.join(args)})"  # type: ignore[attr-defined]
+
+    @staticmethod
+    def derivative(step: Step, i: int, args: list[str], ans: str, ns: Namespace) -> str | float:
+        """∂node/∂operand_i as an expression, or the number when it is constant."""
+        op = step.op
+        constant = op.constants[i]  # type: ignore[attr-defined]
+        if constant is not None:
+            return float(constant)
+        return f"{ns.ref(_elementwise(op.derivatives[i], op, i))}({', '.join(args)})"  # type: ignore[attr-defined]
+
+
+ARRAY_RULES: Any = RowRules
+
+
+# -- the plan: which nodes are evaluated together -----------------------------------------------
+
+
+class Block:
+    """Nodes evaluated together: row j of the block is the value of slot members[j]."""
+
+    __slots__ = ("index", "members", "kind", "step", "operands", "weights", "start", "inputs")
+
+    def __init__(self, index: int, members: list[int], kind: str) -> None:
+        self.index = index
+        self.members = members
+        self.kind = kind  # "dot" (a layer's matrix product) or "map" (one op on rows of blocks)
+        self.step: Step | None = None  # map: the op applied (the first member's step)
+        #: map: per operand position, ("rows", block) for row j of a block, ("same", operand) else.
+        self.operands: list[tuple[str, object]] = []
+        self.weights: list[list[int]] = []  # dot: the leaf index of each weight, per member
+        self.start: list[int] | None = None  # dot: the leaf index of each member's start, if any
+        self.inputs: tuple[int, ...] = ()  # dot: the input slots shared by the members
+
+
+class Plan:
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        first = program.first_step
+        self.first = first
+        batched = [True] * program.n_args + [False] * len(program.leaves)
+        for step in program.steps:
+            batched.append(any(type(a) is int and batched[a] for a in step.args))
+        self.batched = batched
+        self.blocks: list[Block] = []
+        self.block_of: dict[int, tuple[Block, int]] = {}  # slot → (block, row)
+        self._group_dots()
+        while self._group_maps():
+            pass
+
+    def step(self, slot: int) -> Step:
+        return self.program.steps[slot - self.first]
+
+    def is_leaf(self, a: Operand) -> bool:
+        return type(a) is int and self.program.n_args <= a < self.first
+
+    def leaf_index(self, a: int) -> int:
+        return a - self.program.n_args
+
+    def _group_dots(self) -> None:
+        """Neurons: batched dots of leaf weights with the same inputs, and a leaf start or none."""
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for k, step in enumerate(self.program.steps):
+            slot = self.first + k
+            if not self.batched[slot] or variadic_kind(step.op) != "dot":
+                continue
+            n = len(step.args) // 2
+            xs, ys, rest = step.args[:n], step.args[n : 2 * n], step.args[2 * n :]
+            if not all(self.is_leaf(a) for a in xs) or not all(
+                type(a) is int and self.batched[a] for a in ys
+            ):
+                continue
+            if rest and not self.is_leaf(rest[0]):
+                continue
+            groups.setdefault((ys, bool(rest)), []).append(slot)
+        for (ys, has_start), members in groups.items():
+            block = self._new_block(members, "dot")
+            block.inputs = ys  # type: ignore[assignment]
+            n = len(ys)  # type: ignore[arg-type]
+            block.weights = [[self.leaf_index(a) for a in self.step(m).args[:n]] for m in members]  # type: ignore[misc]
+            if has_start:
+                block.start = [self.leaf_index(self.step(m).args[2 * n]) for m in members]  # type: ignore[arg-type]
+
+    def _group_maps(self) -> bool:
+        """Fixed-arity ops applied alike to every row of a block; True when a block was made."""
+        candidates: dict[tuple[object, ...], dict[int, int]] = {}
+        for k, step in enumerate(self.program.steps):
+            slot = self.first + k
+            if slot in self.block_of or not self.batched[slot] or variadic_kind(step.op) is not None:
+                continue
+            signature: list[object] = [id(step.op)]
+            row = None
+            for a in step.args:
+                place = self.block_of.get(a) if type(a) is int else None
+                if place is None:
+                    signature.append(("same", a))
+                elif row is None or row == place[1]:
+                    row = place[1]
+                    signature.append(("rows", place[0].index))
+                else:
+                    row = -1
+            if row is None or row < 0:
+                continue
+            members = candidates.setdefault(tuple(signature), {})
+            if row not in members:
+                members[row] = slot
+        made = False
+        for signature, members in candidates.items():
+            source = self.blocks[next(s[1] for s in signature[1:] if s[0] == "rows")]  # type: ignore[index]
+            if sorted(members) != list(range(len(source.members))):
+                continue
+            block = self._new_block([members[j] for j in range(len(source.members))], "map")
+            block.step = self.step(block.members[0])
+            block.operands = [(kind, self.blocks[x] if kind == "rows" else x) for kind, x in signature[1:]]  # type: ignore[misc]
+            made = True
+        return made
+
+    def _new_block(self, members: list[int], kind: str) -> Block:
+        block = Block(len(self.blocks), members, kind)
+        self.blocks.append(block)
+        for j, m in enumerate(members):
+            self.block_of[m] = (block, j)
+        return block
+
+
+# -- code generation ------------------------------------------------------------------------------
+
+
+def _index(ns: Namespace, indices: Sequence[int] | Sequence[Sequence[int]]) -> str:
+    """A subscript of the leaf vector P: a slice when the indices are consecutive, else an array."""
+    flat = np.asarray(indices, dtype=np.intp)
+    if flat.ndim == 1 and len(flat) and np.array_equal(flat, np.arange(flat[0], flat[0] + len(flat))):
+        return f"{int(flat[0])}:{int(flat[0]) + len(flat)}"
+    return ns.ref(flat)
+
+
+def _unique(indices: Sequence[int] | Sequence[Sequence[int]]) -> bool:
+    flat = np.asarray(indices).ravel()
+    return len(np.unique(flat)) == len(flat)
+
+
+class Writer:
+    """Writes the numpy replay of a plan: `replay(A, P, N)` → (Σ over rows of the output, PG)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.program = plan.program
+        self.ns = Namespace()
+        self.ns.globals["np"] = np
+        self.lines: list[str] = []
+        self.defined: set[int] = set()  # slots with a variable v{slot}
+        self.stacks: dict[tuple[int, ...], str] = {}
+        self.needed = grad_users(self.program)
+        self.has_grad: set[object] = set()  # slots with g{slot}, blocks with G{b}
+        self.units: list[object] = []  # forward order: blocks and single slots
+
+    def emit(self, line: str) -> None:
+        self.lines.append(line)
+
+    def value(self, a: Operand) -> str:
+        """The expression of an operand, making a row variable of a block member on first use."""
+        if type(a) is not int:
+            return self.ns.constant(a)
+        if a not in self.defined:
+            block, j = self.plan.block_of[a]
+            self.emit(f"v{a} = B{block.index}[{j}]")
+            self.defined.add(a)
+        return f"v{a}"
+
+    def stack(self, slots: tuple[int, ...]) -> str:
+        """The matrix whose row i is slot i's array (a block when the slots are one, in order)."""
+        place = self.plan.block_of.get(slots[0])
+        if place is not None and place[1] == 0 and list(slots) == place[0].members:
+            return f"B{place[0].index}"
+        name = self.stacks.get(slots)
+        if name is None:
+            name = self.stacks[slots] = f"M{len(self.stacks)}"
+            self.emit(f"{name} = np.stack(({', '.join(self.value(a) for a in slots)},))")
+        return name
+
+    # -- forward --------------------------------------------------------------------------------
+
+    def forward(self) -> None:
+        program, plan = self.program, self.plan
+        n_args = program.n_args
+        for s in range(n_args):
+            self.emit(f"v{s} = A[{s}]")
+            self.defined.add(s)
+        if program.leaves:
+            self.emit(f"({', '.join(f'v{n_args + i}' for i in range(len(program.leaves)))},) = P.tolist()")
+            self.defined.update(range(n_args, program.first_step))
+        done: set[int] = set()
+        for k, step in enumerate(program.steps):
+            slot = plan.first + k
+            place = plan.block_of.get(slot)
+            if place is not None:
+                block = place[0]
+                if block.index not in done:
+                    done.add(block.index)
+                    self.forward_block(block)
+                    self.units.append(block)
+                continue
+            self.forward_single(slot, step)
+            self.units.append(slot)
+
+    def forward_block(self, block: Block) -> None:
+        b = block.index
+        if block.kind == "dot":
+            W = self.ns.ref(np.asarray(block.weights, dtype=np.intp))
+            X = self.stack(block.inputs)
+            line = f"B{b} = P[{W}] @ {X}"
+            if block.start is not None:
+                line += f" + P[{_index(self.ns, block.start)}][:, None]"
+            self.emit(line)
+            return
+        args = [f"B{x.index}" if kind == "rows" else self.broadcast(x) for kind, x in block.operands]  # type: ignore[union-attr]
+        self.emit(f"B{b} = {ARRAY_RULES.forward(block.step, args, self.ns)}")
+
+    def broadcast(self, a: Operand) -> str:
+        """An operand shared by the rows of a block: a row vector broadcasts over the block's rows."""
+        return self.value(a)
+
+    def forward_single(self, slot: int, step: Step) -> None:
+        kind = variadic_kind(step.op)
+        args = step.args
+        if kind is None:
+            expr = ARRAY_RULES.forward(step, [self.value(a) for a in args], self.ns)
+        elif kind == "sum":
+            expr = " + ".join(self.value(a) for a in args) if args else "0.0"
+        elif kind == "dot":
+            expr = self.dot_forward(args)
+        else:
+            expr = f"{self.ns.ref(_rows_variadic(step.op))}(N, {', '.join(self.value(a) for a in args)})"
+        self.emit(f"v{slot} = {expr}")
+        self.defined.add(slot)
+
+    def side(self, operands: Sequence[Operand]) -> tuple[str, str]:
+        """One side of a dot as ("leaves", P[…]), ("rows", matrix) or ("terms", "")."""
+        plan = self.plan
+        if operands and all(plan.is_leaf(a) for a in operands):
+            return "leaves", f"P[{_index(self.ns, [plan.leaf_index(a) for a in operands])}]"  # type: ignore[arg-type]
+        if operands and all(type(a) is int and plan.batched[a] for a in operands):
+            return "rows", self.stack(tuple(operands))  # type: ignore[arg-type]
+        return "terms", ""
+
+    def dot_forward(self, args: tuple[Operand, ...]) -> str:
+        n = len(args) // 2
+        xs, ys, rest = args[:n], args[n : 2 * n], args[2 * n :]
+        (kx, x), (ky, y) = self.side(xs), self.side(ys)
+        if kx == "leaves" and ky in ("leaves", "rows"):
+            expr = f"({x} @ {y})"
+        elif kx == "rows" and ky == "leaves":
+            expr = f"({y} @ {x})"
+        elif kx == "rows" and ky == "rows":
+            expr = f"({x} * {y}).sum(axis=0)"
+        else:
+            expr = " + ".join(f"{self.value(a)} * {self.value(b)}" for a, b in zip(xs, ys)) or "0.0"
+        return f"{expr} + {self.value(rest[0])}" if rest else expr
+
+    # -- backward ---------------------------------------------------------------------------------
+
+    def grad_of(self, slot: int) -> str:
+        place = self.plan.block_of.get(slot)
+        if place is not None:
+            return f"G{place[0].index}[{place[1]}]"
+        return f"g{slot}"
+
+    def add(self, a: Operand, contribution: str, from_batched: bool) -> None:
+        """Add a contribution (an array when from_batched) to operand a's gradient."""
+        if type(a) is not int or not self.needed[a]:
+            return
+        plan = self.plan
+        if not plan.batched[a] and from_batched:
+            contribution = f"np.sum({contribution})"
+        if plan.is_leaf(a):
+            self.emit(f"PG[{plan.leaf_index(a)}] += {contribution}")
+            return
+        place = plan.block_of.get(a)
+        if place is not None:
+            self.block_grad(place[0])
+            self.emit(f"G{place[0].index}[{place[1]}] += {contribution}")
+        elif a in self.has_grad:
+            self.emit(f"g{a} = g{a} + {contribution}")
+        else:
+            self.emit(f"g{a} = {contribution}")
+            self.has_grad.add(a)
+
+    def block_grad(self, block: Block) -> str:
+        """The gradient matrix of a block, made (zero) on first use."""
+        if block.index not in self.has_grad:
+            self.emit(f"G{block.index} = np.zeros(B{block.index}.shape)")
+            self.has_grad.add(block.index)
+        return f"G{block.index}"
+
+    def backward(self) -> None:
+        program = self.program
+        out = program.output
+        if type(out) is not int or not self.needed[out]:
+            return
+        self.add(out, "np.ones(N)" if self.plan.batched[out] else "1.0", False)
+        for unit in reversed(self.units):
+            if isinstance(unit, Block):
+                if unit.index in self.has_grad:
+                    self.backward_block(unit)
+            elif self.needed[unit] and unit in self.has_grad:
+                self.backward_single(unit)
+
+    def local(self, step: Step, i: int, args: list[str], ans: str) -> str | float:
+        return ARRAY_RULES.derivative(step, i, args, ans, self.ns)
+
+    def backward_single(self, slot: int) -> None:
+        step = self.plan.step(slot)
+        g = f"g{slot}"
+        batched = self.plan.batched[slot]
+        kind = variadic_kind(step.op)
+        args = step.args
+        if kind == "sum":
+            for a in args:
+                self.add(a, g, batched)
+            return
+        if kind == "dot":
+            self.dot_backward(args, g, batched)
+            return
+        if kind == "other":
+            raise NotImplementedError(f"map: no batched backward for the variadic op {step.op!r}")
+        names = [self.value(a) for a in args]
+        for i, a in enumerate(args):
+            if type(a) is int and self.needed[a]:
+                self.add(a, _times(self.local(step, i, names, f"v{slot}"), g, self.ns), batched)
+
+    def dot_backward(self, args: tuple[Operand, ...], g: str, batched: bool) -> None:
+        n = len(args) // 2
+        xs, ys, rest = args[:n], args[n : 2 * n], args[2 * n :]
+        sides = {"x": (xs, self.side(xs)), "y": (ys, self.side(ys))}
+        for this, other in (("x", "y"), ("y", "x")):
+            operands, (kind, _) = sides[this]
+            partners, (other_kind, other_matrix) = sides[other]
+            if not any(type(a) is int and self.needed[a] for a in operands):
+                continue
+            if (
+                kind == "leaves"
+                and other_kind in ("leaves", "rows")
+                and _unique([self.plan.leaf_index(a) for a in operands])
+            ):  # type: ignore[arg-type]
+                index = _index(self.ns, [self.plan.leaf_index(a) for a in operands])  # type: ignore[arg-type]
+                if other_kind == "rows":
+                    grads = f"{other_matrix} @ {g}"
+                else:
+                    grads = f"{other_matrix} * np.sum({g})" if batched else f"{other_matrix} * {g}"
+                self.emit(f"PG[{index}] += {grads}")
+                continue
+            for a, b in zip(operands, partners):
+                self.add(a, f"{self.value(b)} * {g}", batched)
+        if rest:
+            self.add(rest[0], g, batched)
+
+    def backward_block(self, block: Block) -> None:
+        G = f"G{block.index}"
+        if block.kind == "dot":
+            X = self.stack(block.inputs)
+            weights = self.ns.ref(np.asarray(block.weights, dtype=np.intp))
+            if _unique(block.weights):
+                self.emit(f"PG[{weights}] += {G} @ {X}.T")
+            else:
+                self.emit(f"np.add.at(PG, {weights}, {G} @ {X}.T)")
+            if block.start is not None:
+                if _unique(block.start):
+                    self.emit(f"PG[{_index(self.ns, block.start)}] += {G}.sum(axis=1)")
+                else:
+                    self.emit(f"np.add.at(PG, {self.ns.ref(np.asarray(block.start))}, {G}.sum(axis=1))")
+            if any(self.needed[a] for a in block.inputs):
+                self.distribute(block.inputs, f"P[{weights}].T @ {G}")
+            return
+        step = block.step
+        args = [f"B{x.index}" if kind == "rows" else self.value(x) for kind, x in block.operands]  # type: ignore[union-attr]
+        for i, (kind, x) in enumerate(block.operands):
+            if kind == "rows":
+                if any(self.needed[m] for m in x.members):  # type: ignore[union-attr]
+                    local = self.local(step, i, args, f"B{block.index}")
+                    self.emit(f"{self.block_grad(x)} += {_times(local, G, self.ns)}")  # type: ignore[arg-type]
+            elif type(x) is int and self.needed[x]:
+                total = _times(self.local(step, i, args, f"B{block.index}"), G, self.ns)  # type: ignore[arg-type]
+                self.add(x, f"({total}).sum(axis=0)" if self.plan.batched[x] else f"np.sum({total})", False)
+
+    def distribute(self, slots: tuple[int, ...], grads: str) -> None:
+        """Add the rows of a gradient matrix to the slots (a block's matrix when they are one)."""
+        place = self.plan.block_of.get(slots[0])
+        if place is not None and place[1] == 0 and list(slots) == place[0].members:
+            self.emit(f"{self.block_grad(place[0])} += {grads}")
+            return
+        name = f"T{len(self.lines)}"
+        self.emit(f"{name} = {grads}")
+        for i, a in enumerate(slots):
+            self.add(a, f"{name}[{i}]", True)
+
+    def source(self) -> str:
+        self.forward()
+        out = self.program.output
+        total = self.value(out) if type(out) is int else self.ns.constant(out)
+        self.emit(f"PG = np.zeros({len(self.program.leaves)})")
+        self.backward()
+        batched_out = type(out) is int and self.plan.batched[out]
+        self.emit(f"return {'np.sum(' + total + ')' if batched_out else total}, PG, {batched_out}")
+        constants = self.ns.constants
+        head = [f"({', '.join(f'c{j}' for j in range(len(constants)))},) = C"] if constants else []
+        self.ns.globals["C"] = tuple(constants)
+        return "\n    ".join(["def replay(A, P, N):", *head, *self.lines]) + "\n"
+
+
+def _times(local: str | float, g: str, ns: Namespace) -> str:
+    """local · g as an expression (a constant local by its name in the namespace)."""
+    if type(local) is float:
+        if local == 1.0:
+            return g
+        if local == -1.0:
+            return f"(-{g})"
+        return f"{ns.constant(local)} * {g}"
+    return f"({local}) * {g}"
+
+
+def _rows_variadic(op: object) -> Callable[..., object]:
+    """A variadic op with no batched form: its float forward row by row."""
+
+    def apply(n: int, *args: object) -> object:
+        columns = [np.broadcast_to(a, (n,)) for a in args]
+        return np.array([op.forward([c[i] for c in columns]) for i in range(n)])  # type: ignore[attr-defined]
+
+    return apply
+
+
+# -- running a batch --------------------------------------------------------------------------------
+
+
+def build(program: Program) -> tuple[str, Callable[..., object]]:
+    """The source of the numpy replay of program, and its function."""
+    writer = Writer(Plan(program))
+    source = writer.source()
+    return source, compile_source(source, writer.ns, "batch")
+
+
+def inputs(
+    columns: Sequence[Sequence[object]], rows: list[tuple[object, ...]], key: object, n_args: int
+) -> np.ndarray:
+    """The traced items of every row as a matrix: row s holds item s of every batch row."""
+    n = len(rows)
+    arrays = []
+    for column in columns:
+        try:
+            a = np.asarray(column, dtype=np.float64) if _numeric(column) else None
+        except (TypeError, ValueError):
+            a = None
+        if a is None or a.shape[:1] != (n,):
+            return _inputs_row_by_row(rows, key, n_args)
+        arrays.append(a.reshape(n, -1))
+    matrix = np.concatenate(arrays, axis=1) if len(arrays) > 1 else arrays[0]
+    if matrix.shape[1] != n_args:
+        return _inputs_row_by_row(rows, key, n_args)
+    return np.ascontiguousarray(matrix.T)
+
+
+def _numeric(column: Sequence[object]) -> bool:
+    kind = np.asarray(column).dtype.kind if not isinstance(column, np.ndarray) else column.dtype.kind
+    return kind in "iuf"
+
+
+def _inputs_row_by_row(rows: list[tuple[object, ...]], key: object, n_args: int) -> np.ndarray:
+    matrix = np.empty((n_args, len(rows)))
+    for i, row in enumerate(rows):
+        flat = flatten(row, numbers_traced=True)
+        if flat.key != key:
+            raise ValueError(f"map: row {i} has another structure than row 0 (lengths or kinds of items)")
+        matrix[:, i] = flat.items
+    return matrix
+
+
+def run_batch(
+    replay: Replay,
+    columns: Sequence[Sequence[object]],
+    rows: list[tuple[object, ...]],
+    key: object,
+    reduce: str,
+) -> float:
+    """The mean (or sum) over rows of the output, with the same reduction of each leaf's gradient
+    added to its grad."""
+    program = replay.program
+    if replay.batch is None:
+        replay.batch = build(program)
+    _, function = replay.batch  # type: ignore[misc]
+    n = len(rows)
+    A = inputs(columns, rows, key, program.n_args)
+    P = np.array([leaf.data for leaf in program.leaves], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        total, PG, batched = function(A, P, n)
+    if reduce == "mean":
+        value = float(total) / n if batched else float(total)
+        grads = (PG / n if batched else PG).tolist()
+    else:
+        value = float(total) if batched else float(total) * n
+        grads = (PG if batched else PG * n).tolist()
+    for leaf, g in zip(program.leaves, grads):
+        leaf.grad = leaf.grad + g
+    return value
