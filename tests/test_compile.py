@@ -14,7 +14,7 @@ import nn
 from autograd import Value
 from autograd.compiled import Compiled, TracingError
 from autograd.compiled.codegen import python_source
-from autograd.compiled.rules import CallRules
+from autograd.compiled.rules import PythonRules
 from autograd.compiled.trace import trace
 from autograd.testing.strategies import expressions
 
@@ -435,7 +435,7 @@ def test_generated_code_holds_no_label_text(label):
 
     program = trace(f, ([Value(1.0, label), 0.5], Value(2.0, label)))
     for backward in (False, True):
-        source, ns = python_source(program, CallRules, backward=backward)
+        source, ns = python_source(program, PythonRules, backward=backward)
         if label != "v0":  # "v0" is also a slot's name: a label that happens to look like code
             assert label not in source
         assert "label" not in source

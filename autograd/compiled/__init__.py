@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from autograd.compiled.arguments import Flat, flatten
 from autograd.compiled.codegen import generate
 from autograd.compiled.guard import TracingError
-from autograd.compiled.rules import CallRules
+from autograd.compiled.rules import PythonRules
 from autograd.compiled.trace import Program, describe, trace
 from autograd.value import Value
 
@@ -28,6 +28,8 @@ from autograd.value import Value
 CACHE_SIZE = 64
 
 _REDUCTIONS = ("mean", "sum")
+#: What a float op raises outside its domain (ZeroDivisionError and OverflowError are arithmetic).
+_ERRORS = (ArithmeticError, ValueError)
 
 
 class Replay:
@@ -45,12 +47,12 @@ class Replay:
 
     def forward_function(self) -> Callable[..., object]:
         if self._forward is None:
-            self._forward = generate(self.program, CallRules, backward=False)
+            self._forward = generate(self.program, PythonRules, backward=False)
         return self._forward
 
     def forward_backward_function(self) -> Callable[..., object]:
         if self._forward_backward is None:
-            self._forward_backward = generate(self.program, CallRules, backward=True)
+            self._forward_backward = generate(self.program, PythonRules, backward=True)
         return self._forward_backward
 
     def for_items(self, items: Sequence[object]) -> Replay:
@@ -117,13 +119,31 @@ class Compiled:
 
     def __call__(self, *args: object) -> float:
         """f(*args).data, with ∂f/∂leaf added to each leaf's grad."""
-        flat = flatten(args)
-        return self._replay(flat, args).for_items(flat.items).run(flat.items, backward=True)
+        return self._run(args, backward=True)
 
     def forward(self, *args: object) -> float:
         """f(*args).data, computed by the replay, with no backward pass."""
+        return self._run(args, backward=False)
+
+    def _run(self, args: tuple[object, ...], *, backward: bool) -> float:
         flat = flatten(args)
-        return self._replay(flat, args).for_items(flat.items).run(flat.items, backward=False)
+        replay = self._replay(flat, args).for_items(flat.items)
+        try:
+            return replay.run(flat.items, backward=backward)
+        except _ERRORS as error:
+            raise self.eager_error(args, error) from None
+
+    def eager_error(self, args: Sequence[object], error: Exception) -> Exception:
+        """The error eager evaluation gives where a replay failed (log of a negative number, say).
+
+        The straight-line code does not name the op (math's own "math domain error"), so f runs
+        once eagerly, without backward, to raise the engine's error naming the op and the operands.
+        """
+        try:
+            self.f(*args)
+        except _ERRORS as eager:
+            return eager
+        return error
 
     def trace(self, *args: object) -> Value:
         """The graph of one ordinary call f(*args), as Values (no replay): to draw or step through."""
@@ -150,7 +170,7 @@ class Compiled:
                 "map: columns hold numbers, the data; a Value in a row would need a gradient per "
                 "row: pass its number, or call the compiled function row by row"
             )
-        return batch.run(replay, columns, rows, first.key, reduce)
+        return batch.run(self, replay, columns, rows, first.key, reduce)
 
     # -- the cache ---------------------------------------------------------------------------------
 

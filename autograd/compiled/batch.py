@@ -2,6 +2,8 @@
 
 With numpy (the optional `fast` extra) each node is evaluated once for all rows (see
 `autograd.compiled.vector`). Without it the straight-line replay runs row by row, and says so once.
+The row-by-row replay is also what a batch falls back to when some row meets a domain edge or a
+non-finite number, so that such a row fails (or not) exactly as eager evaluation does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 from autograd.compiled.arguments import flatten
 
 if TYPE_CHECKING:
-    from autograd.compiled import Replay
+    from autograd.compiled import Compiled, Replay
 
 _warned = False
 
@@ -43,6 +45,7 @@ def rows_of(columns: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
 
 
 def run(
+    compiled: Compiled,
     replay: Replay,
     columns: Sequence[Sequence[object]],
     rows: list[tuple[object, ...]],
@@ -53,12 +56,17 @@ def run(
     if numpy_available():
         from autograd.compiled.vector import run_batch
 
-        return run_batch(replay, columns, rows, key, reduce)
-    _warn_once()
-    return run_rows(replay, rows, key, reduce)
+        result = run_batch(replay, columns, rows, key, reduce)
+        if result is not None:
+            return result
+    else:
+        _warn_once()
+    return run_rows(compiled, replay, rows, key, reduce)
 
 
-def run_rows(replay: Replay, rows: list[tuple[object, ...]], key: object, reduce: str) -> float:
+def run_rows(
+    compiled: Compiled, replay: Replay, rows: list[tuple[object, ...]], key: object, reduce: str
+) -> float:
     """The batch replayed row by row with the straight-line code: gradients summed over the rows."""
     replay_row = replay.forward_backward_function()
     targets = replay.receivers(())
@@ -68,7 +76,10 @@ def run_rows(replay: Replay, rows: list[tuple[object, ...]], key: object, reduce
         flat = flatten(row, numbers_traced=True)
         if flat.key != key:
             raise ValueError(f"map: row {i} has another structure than row 0 (lengths or kinds of items)")
-        out, totals = replay_row(replay.numbers(flat.items), totals)  # type: ignore[misc]
+        try:
+            out, totals = replay_row(replay.numbers(flat.items), totals)  # type: ignore[misc]
+        except (ArithmeticError, ValueError) as error:
+            raise compiled.eager_error(row, error) from None
         total += out
     n = len(rows)
     for v, g in zip(targets, totals):

@@ -12,6 +12,7 @@ by `backward()`, so its results are the same bit for bit.
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -74,8 +75,9 @@ def python_source(program: Program, rules: Any, *, backward: bool) -> tuple[str,
     first = program.first_step
     if first:
         body.append(_unpack([f"v{s}" for s in range(first)], "S"))
+    ns.globals.update(rules.words)
     for k, step in enumerate(program.steps):
-        body.append(f"v{first + k} = {rules.forward(step, [value_name(a, ns) for a in step.args], ns)}")
+        body.extend(rules.forward(step, [value_name(a, ns) for a in step.args], ns, f"v{first + k}"))
     out = value_name(program.output, ns)
     if not backward:
         body.append(f"return {out}")
@@ -93,23 +95,79 @@ def python_source(program: Program, rules: Any, *, backward: bool) -> tuple[str,
             body.append(f"g{output} = 1.0")
             has_grad.add(output)
     for n in program.backward:
-        if not needed[n]:
-            continue
-        step = program.steps[n - first]
-        args = [value_name(a, ns) for a in step.args]
-        body.extend(rules.prepare(step, args, n, ns))
-        for i, a in enumerate(step.args):
-            if type(a) is not int or not needed[a]:
-                continue
-            contribution = rules.contribution(step, i, args, f"v{n}", f"g{n}", ns)
-            if a in has_grad:
-                body.append(f"g{a} = g{a} + {contribution}")
-            else:
-                body.append(f"g{a} = {contribution}")
-                has_grad.add(a)
+        if needed[n]:
+            body.extend(_chain_rule(program.steps[n - first], n, needed, has_grad, rules, ns))
     grads = ", ".join(f"g{r}" for r in receivers)
     body.append(f"return {out}, ({grads}{',' if len(receivers) == 1 else ''})")
     return _function("replay(S, G)", body, ns), ns
+
+
+def _chain_rule(
+    step: Step, n: int, needed: list[bool], has_grad: set[int], rules: Any, ns: Namespace
+) -> list[str]:
+    """Node n's share of the chain rule: g_parent += ∂n/∂parent · g_n for each parent that needs it.
+
+    As backward() does, the node is skipped when its grad is 0 and its local grads are finite
+    (it would add only zeros), but not when a local grad is inf or nan (0 · inf is nan).
+    """
+    args = [value_name(a, ns) for a in step.args]
+    lines = list(rules.prepare(step, args, n, ns))
+    parts = []
+    for i, a in enumerate(step.args):
+        if type(a) is int and needed[a]:
+            parts.append((a, rules.local(step, i, args, f"v{n}", ns)))
+    checks = []
+    for k, (a, local) in enumerate(parts):
+        if type(local) is float:
+            continue
+        if not _NAME.fullmatch(local):  # computed once, for the check and the contribution
+            lines.append(f"d{n}_{k} = {local}")
+            local = f"d{n}_{k}"
+            parts[k] = (a, local)
+        checks.append(local)
+    inside, first_time = [], []
+    for a, local in parts:
+        contribution = times(local, f"g{n}", ns)
+        if a in has_grad:
+            inside.append(f"g{a} = g{a} + {contribution}")
+        else:
+            inside.append(f"g{a} = {contribution}")
+            has_grad.add(a)
+            first_time.append(a)
+    condition = f"g{n} != 0.0"
+    unique = list(dict.fromkeys(checks))
+    if len(unique) == 1:
+        condition += f" or {unique[0]} - {unique[0]} != 0.0"
+    elif 1 < len(unique) <= _CHUNK:
+        condition += f" or (s{n} := {' + '.join(unique)}) - s{n} != 0.0"
+    elif unique:
+        condition += f" or {ns.ref(_not_all_finite)}(({', '.join(unique)},))"
+    lines.append(f"if {condition}:")
+    lines.extend(f"    {line}" for line in inside)
+    if first_time:
+        lines.append("else:")
+        lines.extend(f"    g{a} = 0.0" for a in first_time)
+    return lines
+
+
+_NAME = re.compile(r"\(?[A-Za-z_][A-Za-z0-9_]*\)?")
+_CHUNK = 64
+
+
+def _not_all_finite(xs: tuple[float, ...]) -> bool:
+    s = sum(xs)
+    return s - s != 0.0
+
+
+def times(local: str | float, g: str, ns: Namespace) -> str:
+    """local · g as eager computes it: 1.0·g is g and −1.0·g is −g, bit for bit."""
+    if type(local) is float:
+        if local == 1.0:
+            return g
+        if local == -1.0:
+            return f"(-{g})"
+        return f"{ns.constant(local)} * {g}"
+    return f"{local} * {g}"
 
 
 def _unpack(names: list[str], source: str) -> str:

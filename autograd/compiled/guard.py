@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import FrameType
 
 from autograd.grad_mode import is_recording
 from autograd.value import Value
@@ -50,7 +51,12 @@ _state: ContextVar[TraceState | None] = ContextVar("gradwalk_trace", default=Non
 _NOT_ENGINE = ("autograd.functional", "autograd.testing", "autograd.draw", "autograd.stepper")
 
 
-def _is_engine(module: str) -> bool:
+def _is_engine(frame: FrameType) -> bool:
+    """Whether frame runs engine code: a module of autograd below the tools, or code the engine
+    generated from its op table (methods and rules, named `<gradwalk …>`)."""
+    module = frame.f_globals.get("__name__")
+    if module is None:
+        return frame.f_code.co_filename.startswith("<gradwalk ")
     return (module == "autograd" or module.startswith("autograd.")) and not module.startswith(_NOT_ENGINE)
 
 
@@ -60,12 +66,11 @@ def _caller() -> tuple[bool, str, object]:
     The user's line is the innermost one outside the engine: where f called the op, say.
     """
     frame = sys._getframe(2)  # the caller of the guard that calls this
-    code = frame.f_code
-    engine = _is_engine(frame.f_globals.get("__name__", ""))
+    engine = _is_engine(frame)
     user = frame
-    while user.f_back is not None and _is_engine(user.f_globals.get("__name__", "")):
+    while user.f_back is not None and _is_engine(user):
         user = user.f_back
-    return engine, f"{user.f_code.co_filename}:{user.f_lineno}", code
+    return engine, f"{user.f_code.co_filename}:{user.f_lineno}", frame.f_code
 
 
 _ADVICE = {
@@ -122,7 +127,7 @@ def _guarded_set(self: Value, x: float) -> None:
         if frame.f_code is _INIT_CODE:  # Value(2.0) inside f: a number written in the code
             state.constants.add(id(self))
             state.made[id(self)] = self
-        elif _is_engine(frame.f_globals.get("__name__", "")):  # a node made by an op
+        elif _is_engine(frame):  # a node made by an op
             state.made[id(self)] = self
             if not is_recording():  # the no_grad read above passed, so it is made of constants
                 state.constants.add(id(self))
@@ -132,7 +137,9 @@ def _guarded_set(self: Value, x: float) -> None:
     _set_data(self, x)
 
 
-def _refusing(name: str, what: str, engine_result: Callable[..., object]) -> Callable[..., object]:
+def _refusing(
+    name: str, what: str, advice: str, engine_result: Callable[..., object]
+) -> Callable[..., object]:
     """A replacement for Value.<name> that refuses f's calls and lets the engine's through."""
 
     def method(self: Value, *args: object) -> object:
@@ -140,7 +147,7 @@ def _refusing(name: str, what: str, engine_result: Callable[..., object]) -> Cal
         if state is not None:
             engine, where, _ = _caller()
             if not engine:
-                raise _refuse(state, what, "branch" if name != "__float__" else "data", where)
+                raise _refuse(state, what, advice, where)
         return engine_result(self, *args)
 
     method.__name__ = name
@@ -149,15 +156,24 @@ def _refusing(name: str, what: str, engine_result: Callable[..., object]) -> Cal
 
 def _replacements() -> dict[str, object]:
     """Each guarded attribute of Value and what the engine gets from it."""
-    ordinary = {name: getattr(Value, name) for name in ("__lt__", "__le__", "__gt__", "__ge__", "__float__")}
     guarded: dict[str, object] = {"data": property(_guarded_get, _guarded_set)}
-    for name, symbol in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-        guarded[name] = _refusing(name, f"comparing Values ({symbol})", ordinary[name])
-    guarded["__eq__"] = _refusing("__eq__", "comparing Values (==, or `in`)", object.__eq__)
-    guarded["__ne__"] = _refusing("__ne__", "comparing Values (!=)", object.__ne__)
-    guarded["__bool__"] = _refusing("__bool__", "branching on a Value (if, while, and, or, not)", _true)
-    to_float = "turning a Value into a float (float(), math functions)"
-    guarded["__float__"] = _refusing("__float__", to_float, ordinary["__float__"])
+    refused = {
+        "__lt__": "comparing Values (<)",
+        "__le__": "comparing Values (<=)",
+        "__gt__": "comparing Values (>)",
+        "__ge__": "comparing Values (>=)",
+        "__eq__": "comparing Values (==, or `in`)",
+        "__ne__": "comparing Values (!=)",
+        "__bool__": "branching on a Value (if, while, and, or, not)",
+        "__float__": "turning a Value into a float (float(), math functions)",
+        "__int__": "turning a Value into an int",
+        "__round__": "rounding a Value",
+        "item": "reading a Value's number (.item())",
+    }
+    for name, what in refused.items():
+        ordinary = getattr(Value, name, _true)
+        advice = "branch" if name.startswith(("__l", "__g", "__e", "__n", "__b")) else "data"
+        guarded[name] = _refusing(name, what, advice, ordinary)
     return guarded
 
 

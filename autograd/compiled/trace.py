@@ -19,7 +19,7 @@ from typing import NamedTuple
 from autograd.compiled.arguments import flatten, number, rebuild
 from autograd.compiled.guard import TracingError, tracing
 from autograd.grad_mode import enable_grad
-from autograd.graph import topological_order
+from autograd.graph import interior_order, topological_order
 from autograd.value import Value
 
 #: An operand of a step: a slot (int) or a constant (float).
@@ -111,18 +111,10 @@ class Program:
 
 # -- reading a node: the one place that knows how the engine records an op -----------------------
 
-if hasattr(Value, "creator"):
 
-    def op_and_operands(node: Value) -> tuple[object, tuple[object, ...]]:
-        """The op record that made node and its operands (Values and floats) in the op's order."""
-        return node.creator, node.operands  # type: ignore[attr-defined]
-
-else:  # the engine before `creator` and `operands`
-    from autograd.nodes import operands as _operands
-
-    def op_and_operands(node: Value) -> tuple[object, tuple[object, ...]]:
-        """The op record that made node and its operands (Values and floats) in the op's order."""
-        return node._op, _operands(node)
+def op_and_operands(node: Value) -> tuple[object, tuple[object, ...]]:
+    """The op record that made node and its operands (Values and floats) in written order."""
+    return node.creator, node.operands
 
 
 # -- tracing --------------------------------------------------------------------------------------
@@ -208,7 +200,7 @@ def _program(
     receivers = tuple(
         [s for s in range(n_args) if is_value[s] and s in reached] + list(range(n_args, first_step))
     )
-    backward = tuple(slots[id(node)] for node in order if not node.is_leaf)
+    backward = tuple(slots[id(node)] for node in interior_order(out))  # as backward() walks
     arg_values = tuple(s for s in range(n_args) if is_value[s])
     return Program(n_args, tuple(leaves), tuple(steps), output, backward, receivers, arg_values)
 

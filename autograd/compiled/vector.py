@@ -17,13 +17,16 @@ order of summation. Ops whose rule has no numpy form (user ops) are evaluated ro
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from autograd.compiled.arguments import flatten
-from autograd.compiled.codegen import Namespace, compile_source, grad_users
+from autograd.compiled.codegen import Namespace, compile_source, grad_users, times
+from autograd.compiled.rules import FLOAT_WORDS, checked, constant_of, names, template, variadic_form
 from autograd.compiled.trace import Operand, Program, Step
 
 if TYPE_CHECKING:
@@ -34,21 +37,55 @@ if TYPE_CHECKING:
 
 
 def variadic_kind(op: object) -> str | None:
-    """'dot' or 'sum' for the variadic ops of the table, 'other' for another variadic op, else None."""
-    if getattr(op, "arity", 0) is not None and not hasattr(op, "grads"):
+    """'dot' or 'sum' for the table's variadic ops, 'other' for another variadic op, None otherwise."""
+    if getattr(op, "arity", 0) is not None:
         return None
-    name = getattr(op, "name", "")
-    return name if name in ("dot", "sum") else "other"
+    return {"dot": "dot", "total": "sum"}.get(variadic_form(op, FLOAT_WORDS) or "", "other")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x), never overflowing (as autograd/floats.py's sigmoid)."""
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= 0.0, 0.0, x)
+
+
+def _step(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0.0, 1.0, 0.0)
+
+
+def _dpow_dx(x: np.ndarray, y: np.ndarray, ans: np.ndarray) -> np.ndarray:
+    """y·ans/x, with the engine's values at x = 0 (see autograd/floats.py)."""
+    at_zero = np.where(y == 0.0, 0.0, np.where(y >= 1.0, y * np.power(x, y - 1.0), np.inf))
+    return np.where(x == 0.0, at_zero, y * ans / np.where(x == 0.0, 1.0, x))
+
+
+def _logpos(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0.0, np.log(np.where(x > 0.0, x, 1.0)), np.where(x == 0.0, 0.0, np.nan))
+
+
+#: What the words of the table's math mean on arrays. A domain edge gives numpy's inf or nan
+#: where the float word raises; the replay then redoes the batch row by row (see run_batch), so
+#: such a row fails as eager evaluation does. An op using a word missing here is run row by row.
+ARRAY_WORDS: dict[str, object] = {
+    **{w: getattr(np, w) for w in "exp log tanh sin cos sqrt tan sinh cosh log1p expm1 log2 log10 exp2 hypot".split()},
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "asinh": np.arcsinh, "acosh": np.arccosh,
+    "atanh": np.arctanh, "atan2": np.arctan2, "abs": np.abs, "pow": np.power, "floor": np.floor,
+    "sign": np.sign, "div": np.true_divide, "sigmoid": _sigmoid, "relu": _relu, "step": _step,
+    "dpow_dx": _dpow_dx, "logpos": _logpos, "LN2": FLOAT_WORDS["LN2"], "LN10": FLOAT_WORDS["LN10"],
+}  # fmt: skip
 
 
 def _elementwise(fn: Callable[..., object], op: object, what: int) -> Callable[..., object]:
     """fn of floats applied to every entry of its array arguments (numbers broadcast)."""
-    from autograd.compiled.rules import checked
 
     def one(*xs: float) -> float:
         return checked(fn(*xs), op, what)
 
-    ufunc = np.frompyfunc(one, getattr(op, "arity", 1) or 1, 1)
+    ufunc = np.frompyfunc(one, op.arity, 1)  # type: ignore[attr-defined]
 
     def apply(*args: object) -> object:
         out = ufunc(*args)
@@ -57,25 +94,48 @@ def _elementwise(fn: Callable[..., object], op: object, what: int) -> Callable[.
     return apply
 
 
-class RowRules:
-    """Each op through its record's float functions, entry by entry (correct for any op, not fast)."""
+class ArrayRules:
+    """Each fixed-arity op on arrays: a built-in's math text in ARRAY_WORDS, or else its record's
+    float functions entry by entry (user ops: correct for any op, not fast)."""
 
     @staticmethod
     def forward(step: Step, args: list[str], ns: Namespace) -> str:
         op = step.op
+        params = names(op.arity)  # type: ignore[attr-defined]
+        math = getattr(op, "math", None)
+        if math is not None:
+            text = template(math[0], params, _ARRAY_KEYS)
+            if text is not None:
+                return f"({text.format(**dict(zip(params, args)))})"
         return f"{ns.ref(_elementwise(op.forward, op, -1))}({', '.join(args)})"  # type: ignore[attr-defined]
 
     @staticmethod
     def derivative(step: Step, i: int, args: list[str], ans: str, ns: Namespace) -> str | float:
         """∂node/∂operand_i as an expression, or the number when it is constant."""
         op = step.op
-        constant = op.constants[i]  # type: ignore[attr-defined]
-        if constant is not None:
-            return float(constant)
-        return f"{ns.ref(_elementwise(op.derivatives[i], op, i))}({', '.join(args)})"  # type: ignore[attr-defined]
+        params = (*names(op.arity), "ans")  # type: ignore[attr-defined]
+        math = getattr(op, "math", None)
+        if math is not None:
+            c = constant_of(math[1][i])
+            if c is not None:
+                return c
+            text = template(math[1][i], params, _ARRAY_KEYS)
+            if text is not None:
+                return f"({text.format(**dict(zip(params, [*args, ans])))})"
+            d = functools.partial(_one_derivative, op, i)
+            return f"{ns.ref(_elementwise(d, op, i))}({', '.join(args)})"
+        d = op.derivatives[i]  # type: ignore[attr-defined]
+        if not callable(d):
+            return float(d)
+        return f"{ns.ref(_elementwise(d, op, i))}({', '.join(args)})"
 
 
-ARRAY_RULES: Any = RowRules
+def _one_derivative(op: object, i: int, *xs: float) -> object:
+    return op.grads(xs, op.forward(*xs))[i]  # type: ignore[attr-defined]
+
+
+_ARRAY_KEYS = frozenset(ARRAY_WORDS)
+ARRAY_RULES: Any = ArrayRules
 
 
 # -- the plan: which nodes are evaluated together -----------------------------------------------
@@ -212,6 +272,7 @@ class Writer:
         self.program = plan.program
         self.ns = Namespace()
         self.ns.globals["np"] = np
+        self.ns.globals.update(ARRAY_WORDS)
         self.lines: list[str] = []
         self.defined: set[int] = set()  # slots with a variable v{slot}
         self.stacks: dict[tuple[int, ...], str] = {}
@@ -264,9 +325,13 @@ class Writer:
                     done.add(block.index)
                     self.forward_block(block)
                     self.units.append(block)
+                    if _may_raise(block.step):
+                        self.emit(f"if not np.isfinite(B{block.index}).all(): return None")
                 continue
             self.forward_single(slot, step)
             self.units.append(slot)
+            if _may_raise(step):
+                self.emit(f"if not np.isfinite(v{slot}).all(): return None")
 
     def forward_block(self, block: Block) -> None:
         b = block.index
@@ -388,10 +453,10 @@ class Writer:
             return
         if kind == "other":
             raise NotImplementedError(f"map: no batched backward for the variadic op {step.op!r}")
-        names = [self.value(a) for a in args]
+        values = [self.value(a) for a in args]
         for i, a in enumerate(args):
             if type(a) is int and self.needed[a]:
-                self.add(a, _times(self.local(step, i, names, f"v{slot}"), g, self.ns), batched)
+                self.add(a, times(self.local(step, i, values, f"v{slot}"), g, self.ns), batched)
 
     def dot_backward(self, args: tuple[Operand, ...], g: str, batched: bool) -> None:
         n = len(args) // 2
@@ -442,9 +507,9 @@ class Writer:
             if kind == "rows":
                 if any(self.needed[m] for m in x.members):  # type: ignore[union-attr]
                     local = self.local(step, i, args, f"B{block.index}")
-                    self.emit(f"{self.block_grad(x)} += {_times(local, G, self.ns)}")  # type: ignore[arg-type]
+                    self.emit(f"{self.block_grad(x)} += {times(local, G, self.ns)}")  # type: ignore[arg-type]
             elif type(x) is int and self.needed[x]:
-                total = _times(self.local(step, i, args, f"B{block.index}"), G, self.ns)  # type: ignore[arg-type]
+                total = times(self.local(step, i, args, f"B{block.index}"), G, self.ns)  # type: ignore[arg-type]
                 self.add(x, f"({total}).sum(axis=0)" if self.plan.batched[x] else f"np.sum({total})", False)
 
     def distribute(self, slots: tuple[int, ...], grads: str) -> None:
@@ -472,15 +537,19 @@ class Writer:
         return "\n    ".join(["def replay(A, P, N):", *head, *self.lines]) + "\n"
 
 
-def _times(local: str | float, g: str, ns: Namespace) -> str:
-    """local · g as an expression (a constant local by its name in the namespace)."""
-    if type(local) is float:
-        if local == 1.0:
-            return g
-        if local == -1.0:
-            return f"(-{g})"
-        return f"{ns.constant(local)} * {g}"
-    return f"({local}) * {g}"
+def _may_raise(step: Step | None) -> bool:
+    """Whether the op's float forward can raise where numpy gives inf or nan instead: a built-in
+    whose text divides or calls a word (log, sqrt, pow …), and every user op. Sums and products
+    (and dot) overflow to inf in eager evaluation too, without an error."""
+    if step is None:  # a layer's matrix product
+        return False
+    math = getattr(step.op, "math", None)
+    if math is None:
+        return True
+    if step.op.arity is None:  # type: ignore[attr-defined]
+        return variadic_form(step.op, FLOAT_WORDS) is None
+    tree = ast.parse(math[0], mode="eval")
+    return any(isinstance(n, (ast.Call, ast.Div, ast.Mod, ast.Pow, ast.FloorDiv)) for n in ast.walk(tree))
 
 
 def _rows_variadic(op: object) -> Callable[..., object]:
@@ -488,7 +557,7 @@ def _rows_variadic(op: object) -> Callable[..., object]:
 
     def apply(n: int, *args: object) -> object:
         columns = [np.broadcast_to(a, (n,)) for a in args]
-        return np.array([op.forward([c[i] for c in columns]) for i in range(n)])  # type: ignore[attr-defined]
+        return np.array([op.forward(*[c[i] for c in columns]) for i in range(n)])  # type: ignore[attr-defined]
 
     return apply
 
@@ -544,9 +613,9 @@ def run_batch(
     rows: list[tuple[object, ...]],
     key: object,
     reduce: str,
-) -> float:
+) -> float | None:
     """The mean (or sum) over rows of the output, with the same reduction of each leaf's gradient
-    added to its grad."""
+    added to its grad; None (nothing changed) when the batch must be replayed row by row."""
     program = replay.program
     if replay.batch is None:
         replay.batch = build(program)
@@ -554,8 +623,16 @@ def run_batch(
     n = len(rows)
     A = inputs(columns, rows, key, program.n_args)
     P = np.array([leaf.data for leaf in program.leaves], dtype=np.float64)
-    with np.errstate(all="ignore"):
-        total, PG, batched = function(A, P, n)
+    try:
+        with np.errstate(all="ignore"):
+            result = function(A, P, n)
+    except (ArithmeticError, ValueError):  # a user op's own error: the rows say which, as eager does
+        return None
+    if result is None:  # a domain edge or a non-finite number: the rows do exactly what eager does
+        return None
+    total, PG, batched = result
+    if not np.isfinite(PG).all() or not np.isfinite(total):
+        return None
     if reduce == "mean":
         value = float(total) / n if batched else float(total)
         grads = (PG / n if batched else PG).tolist()
