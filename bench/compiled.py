@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from moons import ALPHA, LR, float_step, gradwalk_step, time_in_rounds
+from moons import ALPHA, LR, float_step, gradwalk_library_step, time_in_rounds
 
 import autograd
 import nn
@@ -74,10 +74,15 @@ def batched_step(X: list[list[float]], labels: list[int]) -> tuple[Callable[[], 
         return autograd.relu(1 - y * model(x)) + ALPHA * autograd.dot(params, params)
 
     compiled = autograd.compile(row_loss)
-    ys = [float(t) for t in labels]
+    try:  # the batch as arrays, made once, as torch's tensors are
+        import numpy as np
+
+        columns: tuple[object, object] = (np.asarray(X, dtype=float), np.asarray(labels, dtype=float))
+    except ImportError:
+        columns = (X, [float(t) for t in labels])
 
     def step() -> float:
-        loss = compiled.map(X, ys)
+        loss = compiled.map(*columns)
         opt.step()
         opt.zero_grad()
         return loss
@@ -133,7 +138,7 @@ def torch_step(X: list[list[float]], labels: list[int]) -> Callable[[], float] |
 
 
 def eager_seconds(X: list[list[float]], labels: list[int], repeats: int = 3) -> float:
-    step = gradwalk_step(True, X, labels)
+    step = gradwalk_library_step(True, X, labels)
     step()
     times = []
     for _ in range(repeats):
@@ -164,7 +169,7 @@ def main() -> None:
     per_op, trace_op = compiled_step(False, X, labels)
     batched, trace_batched = batched_step(X, labels)
     runs = {
-        "eager, fused": (gradwalk_step(True, X, labels), args.steps),
+        "eager, fused": (gradwalk_library_step(True, X, labels), args.steps),
         "hand-written floats": (float_step(X, labels), args.steps),
         "compiled, fused": (per_sample, args.steps),
         "compiled, op by op": (per_op, args.steps),
@@ -183,7 +188,7 @@ def main() -> None:
     labels1k = [2 * t - 1 for t in y1k]
     big, _ = batched_step(X1k, labels1k)
     big_runs = {
-        "eager, fused, 1,000 points": (gradwalk_step(True, X1k, labels1k), 1),
+        "eager, fused, 1,000 points": (gradwalk_library_step(True, X1k, labels1k), 1),
         "batched (numpy), 1,000 points": (big, args.steps),
     }
     torch_1k = torch_step(X1k, labels1k)

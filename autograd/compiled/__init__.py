@@ -162,15 +162,16 @@ class Compiled:
 
         if reduce not in _REDUCTIONS:
             raise ValueError(f"map: reduce must be 'mean' or 'sum', got {reduce!r}")
-        rows = batch.rows_of(columns)
-        first = flatten(rows[0], numbers_traced=True)
-        replay = self._replay(first, rows[0], mapped=True)
+        n = batch.length_of(columns)
+        row = batch.row(columns, 0)
+        first = flatten(row, numbers_traced=True)
+        replay = self._replay(first, row, mapped=True)
         if replay.program.arg_values:
             raise TypeError(
                 "map: columns hold numbers, the data; a Value in a row would need a gradient per "
                 "row: pass its number, or call the compiled function row by row"
             )
-        return batch.run(self, replay, columns, rows, first.key, reduce)
+        return batch.run(self, replay, columns, n, first.key, reduce)
 
     # -- the cache ---------------------------------------------------------------------------------
 

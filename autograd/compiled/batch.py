@@ -26,13 +26,17 @@ def numpy_available() -> bool:
     return importlib.util.find_spec("numpy") is not None
 
 
-def rows_of(columns: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
-    """The rows of equally long columns, or a ValueError/TypeError naming the column at fault."""
+def length_of(columns: Sequence[Sequence[object]]) -> int:
+    """The number of rows of equally long columns, or a ValueError/TypeError naming the fault."""
     if not columns:
         raise TypeError("map: give at least one column (a sequence with one item per row)")
     lengths = []
     for i, column in enumerate(columns):
-        if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
+        if (
+            isinstance(column, (str, bytes))
+            or not hasattr(column, "__len__")
+            or not hasattr(column, "__getitem__")
+        ):
             raise TypeError(
                 f"map: column {i} must be a sequence, one item per row; got {type(column).__name__}"
             )
@@ -41,14 +45,24 @@ def rows_of(columns: Sequence[Sequence[object]]) -> list[tuple[object, ...]]:
         raise ValueError(f"map: the columns differ in length ({', '.join(map(str, lengths))})")
     if lengths[0] == 0:
         raise ValueError("map: the columns are empty (the mean of no rows is undefined)")
-    return list(zip(*columns))
+    return lengths[0]
+
+
+def row(columns: Sequence[Sequence[object]], i: int) -> tuple[object, ...]:
+    """Row i as plain Python objects (a numpy row or number becomes a list or a float)."""
+    return tuple(_plain(column[i]) for column in columns)
+
+
+def _plain(x: object) -> object:
+    tolist = getattr(x, "tolist", None)
+    return tolist() if tolist is not None and type(x).__module__ == "numpy" else x
 
 
 def run(
     compiled: Compiled,
     replay: Replay,
     columns: Sequence[Sequence[object]],
-    rows: list[tuple[object, ...]],
+    n: int,
     key: object,
     reduce: str,
 ) -> float:
@@ -56,12 +70,12 @@ def run(
     if numpy_available():
         from autograd.compiled.vector import run_batch
 
-        result = run_batch(replay, columns, rows, key, reduce)
+        result = run_batch(replay, columns, n, key, reduce)
         if result is not None:
             return result
     else:
         _warn_once()
-    return run_rows(compiled, replay, rows, key, reduce)
+    return run_rows(compiled, replay, [row(columns, i) for i in range(n)], key, reduce)
 
 
 def run_rows(
@@ -72,14 +86,14 @@ def run_rows(
     targets = replay.receivers(())
     totals = [0.0] * len(targets)
     total = 0.0
-    for i, row in enumerate(rows):
-        flat = flatten(row, numbers_traced=True)
+    for i, items in enumerate(rows):
+        flat = flatten(items, numbers_traced=True)
         if flat.key != key:
             raise ValueError(f"map: row {i} has another structure than row 0 (lengths or kinds of items)")
         try:
             out, totals = replay_row(replay.numbers(flat.items), totals)  # type: ignore[misc]
         except (ArithmeticError, ValueError) as error:
-            raise compiled.eager_error(row, error) from None
+            raise compiled.eager_error(items, error) from None
         total += out
     n = len(rows)
     for v, g in zip(targets, totals):

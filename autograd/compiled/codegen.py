@@ -24,7 +24,7 @@ class Namespace:
 
     def __init__(self) -> None:
         # numpy imports lazily through the caller's builtins, so the code gets the usual ones.
-        self.globals: dict[str, object] = {"__builtins__": builtins}
+        self.globals: dict[str, object] = {"__builtins__": builtins, "not_all_finite": not_all_finite}
         self._names: dict[int, str] = {}
         self.constants: list[float] = []
         self._constant_names: dict[tuple[type, float], str] = {}
@@ -71,90 +71,166 @@ def python_source(program: Program, rules: Any, *, backward: bool) -> tuple[str,
     It returns the output, and with backward also the receivers' new grads.
     """
     ns = Namespace()
-    body: list[str] = []
-    first = program.first_step
-    if first:
-        body.append(_unpack([f"v{s}" for s in range(first)], "S"))
     ns.globals.update(rules.words)
+    forward: list[str] = []
+    first = program.first_step
     for k, step in enumerate(program.steps):
-        body.extend(rules.forward(step, [value_name(a, ns) for a in step.args], ns, f"v{first + k}"))
+        forward.extend(rules.forward(step, [value_name(a, ns) for a in step.args], ns, f"v{first + k}"))
     out = value_name(program.output, ns)
+    head = [_unpack([f"v{s}" for s in range(first)], "S")] if first else []
     if not backward:
-        body.append(f"return {out}")
-        return _function("replay(S)", body, ns), ns
+        return _function("replay(S)", [*head, *_inlined([*forward, f"return {out}"], first)], ns), ns
     receivers = program.receivers
-    if receivers:
-        body.append(_unpack([f"g{r}" for r in receivers], "G"))
+    body = [_unpack([f"g{r}" for r in receivers], "G")] if receivers else []
+    grads = Grads(set(receivers))
     needed = grad_users(program)
-    has_grad = set(receivers)
     output = program.output
     if type(output) is int and needed[output]:  # seed: ∂out/∂out = 1
-        if output in has_grad:
+        if output in grads.own:
             body.append(f"g{output} = g{output} + 1.0")
         else:
             body.append(f"g{output} = 1.0")
-            has_grad.add(output)
+            grads.own.add(output)
+    blocks: list[SkipBlock] = []
     for n in program.backward:
         if needed[n]:
-            body.extend(_chain_rule(program.steps[n - first], n, needed, has_grad, rules, ns))
-    grads = ", ".join(f"g{r}" for r in receivers)
-    body.append(f"return {out}, ({grads}{',' if len(receivers) == 1 else ''})")
-    return _function("replay(S, G)", body, ns), ns
+            _chain_rule(program.steps[n - first], n, needed, grads, rules, ns, blocks)
+    for block in blocks:
+        body.extend(block.lines())
+    returned = ", ".join(f"g{r}" for r in receivers)
+    body.append(f"return {out}, ({returned}{',' if len(receivers) == 1 else ''})")
+    return _function("replay(S, G)", [*head, *_inlined([*forward, *body], first)], ns), ns
+
+
+class Grads:
+    """Where each slot's gradient lives: its own variable g{slot}, or, until a second contribution
+    arrives, another node's (the parent of `x + y` gets ∂ = 1 · g: the same float)."""
+
+    def __init__(self, own: set[int]) -> None:
+        self.own = own  # slots with a variable of their own
+        self.alias: dict[int, str] = {}
+
+    def name(self, slot: int) -> str:
+        return self.alias.get(slot, f"g{slot}")
+
+    def has(self, slot: int) -> bool:
+        return slot in self.own or slot in self.alias
+
+
+class SkipBlock:
+    """Contributions of consecutive nodes that share a gradient g, run only when g ≠ 0 or one of
+    their local grads is not finite: backward() skips exactly such nodes (their contributions
+    would be zeros; in an interior grad a zero's sign is all they could change, and it never
+    reaches a leaf, since a zero grad is skipped again further on)."""
+
+    def __init__(self, g: str | None) -> None:
+        self.g = g  # None: contributions that always run (constant locals)
+        self.prelude: list[str] = []
+        self.checks: list[str] = []
+        self.inside: list[str] = []
+        self.first_time: list[int] = []
+
+    def lines(self) -> list[str]:
+        if self.g is None:
+            return [*self.prelude, *self.inside]
+        condition = f"{self.g} != 0.0"
+        unique = list(dict.fromkeys(self.checks))
+        if len(unique) == 1:
+            condition += f" or {unique[0]} - {unique[0]} != 0.0"
+        elif 1 < len(unique) <= _CHUNK:
+            condition += f" or (s_ := {' + '.join(unique)}) - s_ != 0.0"
+        elif unique:
+            condition += f" or not_all_finite(({', '.join(unique)},))"
+        out = [*self.prelude, f"if {condition}:", *(f"    {line}" for line in self.inside)]
+        if self.first_time:
+            out.append("else:")
+            out.extend(f"    g{a} = 0.0" for a in self.first_time)
+        return out
 
 
 def _chain_rule(
-    step: Step, n: int, needed: list[bool], has_grad: set[int], rules: Any, ns: Namespace
-) -> list[str]:
+    step: Step, n: int, needed: list[bool], grads: Grads, rules: Any, ns: Namespace, blocks: list[SkipBlock]
+) -> None:
     """Node n's share of the chain rule: g_parent += ∂n/∂parent · g_n for each parent that needs it.
 
-    As backward() does, the node is skipped when its grad is 0 and its local grads are finite
-    (it would add only zeros), but not when a local grad is inf or nan (0 · inf is nan).
+    As backward() does, the node is skipped when its grad is 0 and its local grads are finite,
+    but not when a local grad is inf or nan (0 · inf is nan). A node whose local grads are all
+    constants (+, −) is never skipped: its zeros change nothing, as argued in SkipBlock.
     """
     args = [value_name(a, ns) for a in step.args]
-    lines = list(rules.prepare(step, args, n, ns))
+    g = grads.name(n)
+    prelude = list(rules.prepare(step, args, n, ns))
     parts = []
     for i, a in enumerate(step.args):
         if type(a) is int and needed[a]:
             parts.append((a, rules.local(step, i, args, f"v{n}", ns)))
-    checks = []
+    constant = all(type(local) is float for _, local in parts)
+    if constant:
+        block = SkipBlock(None)
+        blocks.append(block)
+    elif blocks and blocks[-1].g == g:  # the same gradient as the node before: one check for both
+        block = blocks[-1]
+    else:
+        block = SkipBlock(g)
+        blocks.append(block)
+    block.prelude.extend(prelude)
     for k, (a, local) in enumerate(parts):
         if type(local) is float:
             continue
         if not _NAME.fullmatch(local):  # computed once, for the check and the contribution
-            lines.append(f"d{n}_{k} = {local}")
+            block.prelude.append(f"d{n}_{k} = {local}")
             local = f"d{n}_{k}"
             parts[k] = (a, local)
-        checks.append(local)
-    inside, first_time = [], []
+        block.checks.append(local)
     for a, local in parts:
-        contribution = times(local, f"g{n}", ns)
-        if a in has_grad:
-            inside.append(f"g{a} = g{a} + {contribution}")
+        contribution = times(local, g, ns)
+        if grads.has(a):
+            block.inside.append(f"g{a} = {grads.name(a)} + {contribution}")
+            grads.alias.pop(a, None)
+            grads.own.add(a)
+        elif constant and local == 1.0:
+            grads.alias[a] = g
         else:
-            inside.append(f"g{a} = {contribution}")
-            has_grad.add(a)
-            first_time.append(a)
-    condition = f"g{n} != 0.0"
-    unique = list(dict.fromkeys(checks))
-    if len(unique) == 1:
-        condition += f" or {unique[0]} - {unique[0]} != 0.0"
-    elif 1 < len(unique) <= _CHUNK:
-        condition += f" or (s{n} := {' + '.join(unique)}) - s{n} != 0.0"
-    elif unique:
-        condition += f" or {ns.ref(_not_all_finite)}(({', '.join(unique)},))"
-    lines.append(f"if {condition}:")
-    lines.extend(f"    {line}" for line in inside)
-    if first_time:
-        lines.append("else:")
-        lines.extend(f"    g{a} = 0.0" for a in first_time)
-    return lines
+            block.inside.append(f"g{a} = {contribution}")
+            grads.own.add(a)
+            if not constant:
+                block.first_time.append(a)
+
+
+def _inlined(lines: list[str], first_step: int) -> list[str]:
+    """lines with each op's value written into its one use, when it has one use (x * y in
+    `v9 = v8 + v7 * v6`): the same float operations, with fewer variables stored and loaded."""
+    uses: dict[str, int] = {}
+    for line in lines:
+        for name in _VARIABLE.findall(line):
+            uses[name] = uses.get(name, 0) + 1
+    definitions: dict[str, str] = {}
+    out: list[str] = []
+    for line in lines:
+        match = _DEFINITION.fullmatch(line)
+        if match is not None and uses.get(match[1]) == 2 and int(match[1][1:]) >= first_step:
+            definitions[match[1]] = _VARIABLE.sub(lambda m: _expand(m, definitions), match[2])
+            continue
+        out.append(_VARIABLE.sub(lambda m: _expand(m, definitions), line))
+    return out
+
+
+def _expand(match: re.Match[str], definitions: dict[str, str]) -> str:
+    name = match[0]
+    text = definitions.pop(name, None)
+    return name if text is None else f"({text})"
+
+
+_VARIABLE = re.compile(r"\bv\d+\b")
+_DEFINITION = re.compile(r"(v\d+) = (.*)")
 
 
 _NAME = re.compile(r"\(?[A-Za-z_][A-Za-z0-9_]*\)?")
 _CHUNK = 64
 
 
-def _not_all_finite(xs: tuple[float, ...]) -> bool:
+def not_all_finite(xs: tuple[float, ...]) -> bool:
+    """Whether some x is inf or nan (a sum of finite floats that overflows counts too: harmless)."""
     s = sum(xs)
     return s - s != 0.0
 

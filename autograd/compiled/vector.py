@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,15 @@ import numpy as np
 
 from autograd.compiled.arguments import flatten
 from autograd.compiled.codegen import Namespace, compile_source, grad_users, times
-from autograd.compiled.rules import FLOAT_WORDS, checked, constant_of, names, template, variadic_form
+from autograd.compiled.rules import (
+    FLOAT_WORDS,
+    TOTAL_WORDS,
+    checked,
+    constant_of,
+    names,
+    template,
+    variadic_form,
+)
 from autograd.compiled.trace import Operand, Program, Step
 
 if TYPE_CHECKING:
@@ -50,11 +59,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= 0.0, 0.0, x)
+    """max(0, x), nan staying nan; it may keep -0.0 where floats' relu gives 0.0, an equal number."""
+    return np.maximum(x, 0.0)
 
 
 def _step(x: np.ndarray) -> np.ndarray:
-    return np.where(x > 0.0, 1.0, 0.0)
+    """1 for x > 0, else 0 (nan for nan, which sends the batch to the row-by-row replay)."""
+    return np.heaviside(x, 0.0)
 
 
 def _dpow_dx(x: np.ndarray, y: np.ndarray, ans: np.ndarray) -> np.ndarray:
@@ -67,11 +78,17 @@ def _logpos(x: np.ndarray) -> np.ndarray:
     return np.where(x > 0.0, np.log(np.where(x > 0.0, x, 1.0)), np.where(x == 0.0, 0.0, np.nan))
 
 
+#: Words that name numpy's function of the same name.
+_SAME_NAME = (
+    "exp", "log", "tanh", "sin", "cos", "sqrt", "tan", "sinh", "cosh", "log1p", "expm1", "log2", "log10",
+    "exp2", "hypot",
+)  # fmt: skip
+
 #: What the words of the table's math mean on arrays. A domain edge gives numpy's inf or nan
 #: where the float word raises; the replay then redoes the batch row by row (see run_batch), so
 #: such a row fails as eager evaluation does. An op using a word missing here is run row by row.
 ARRAY_WORDS: dict[str, object] = {
-    **{w: getattr(np, w) for w in "exp log tanh sin cos sqrt tan sinh cosh log1p expm1 log2 log10 exp2 hypot".split()},
+    **{w: getattr(np, w) for w in _SAME_NAME},
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "asinh": np.arcsinh, "acosh": np.arccosh,
     "atanh": np.arctanh, "atan2": np.arctan2, "abs": np.abs, "pow": np.power, "floor": np.floor,
     "sign": np.sign, "div": np.true_divide, "sigmoid": _sigmoid, "relu": _relu, "step": _step,
@@ -277,7 +294,9 @@ class Writer:
         self.defined: set[int] = set()  # slots with a variable v{slot}
         self.stacks: dict[tuple[int, ...], str] = {}
         self.needed = grad_users(self.program)
-        self.has_grad: set[object] = set()  # slots with g{slot}, blocks with G{b}
+        self.has_grad: set[int] = set()  # slots with a variable g{slot}
+        #: blocks with a gradient matrix G{b}: True when the array is the block's own (not shared)
+        self.block_grads: dict[int, bool] = {}
         self.units: list[object] = []  # forward order: blocks and single slots
 
     def emit(self, line: str) -> None:
@@ -312,9 +331,7 @@ class Writer:
         for s in range(n_args):
             self.emit(f"v{s} = A[{s}]")
             self.defined.add(s)
-        if program.leaves:
-            self.emit(f"({', '.join(f'v{n_args + i}' for i in range(len(program.leaves)))},) = P.tolist()")
-            self.defined.update(range(n_args, program.first_step))
+        self.defined.update(range(n_args, program.first_step))  # the leaves used one by one: see source()
         done: set[int] = set()
         for k, step in enumerate(program.steps):
             slot = plan.first + k
@@ -336,9 +353,9 @@ class Writer:
     def forward_block(self, block: Block) -> None:
         b = block.index
         if block.kind == "dot":
-            W = self.ns.ref(np.asarray(block.weights, dtype=np.intp))
+            self.emit(f"W{b} = P[{self.ns.ref(np.asarray(block.weights, dtype=np.intp))}]")
             X = self.stack(block.inputs)
-            line = f"B{b} = P[{W}] @ {X}"
+            line = f"B{b} = W{b} @ {X}"
             if block.start is not None:
                 line += f" + P[{_index(self.ns, block.start)}][:, None]"
             self.emit(line)
@@ -407,30 +424,48 @@ class Writer:
             return
         place = plan.block_of.get(a)
         if place is not None:
-            self.block_grad(place[0])
-            self.emit(f"G{place[0].index}[{place[1]}] += {contribution}")
+            self.block_row_add(place[0], place[1], contribution)
         elif a in self.has_grad:
             self.emit(f"g{a} = g{a} + {contribution}")
         else:
             self.emit(f"g{a} = {contribution}")
             self.has_grad.add(a)
 
-    def block_grad(self, block: Block) -> str:
-        """The gradient matrix of a block, made (zero) on first use."""
-        if block.index not in self.has_grad:
-            self.emit(f"G{block.index} = np.zeros(B{block.index}.shape)")
-            self.has_grad.add(block.index)
-        return f"G{block.index}"
+    def block_add(self, block: Block, contribution: str) -> None:
+        """G_block += contribution (a matrix); the first one is assigned, maybe sharing an array,
+        so later ones make a new array rather than add in place."""
+        G = f"G{block.index}"
+        if block.index in self.block_grads:
+            self.emit(f"{G} = {G} + {contribution}")
+            self.block_grads[block.index] = True
+        else:
+            self.emit(f"{G} = {contribution}")
+            self.block_grads[block.index] = False
+
+    def block_row_add(self, block: Block, row: int, contribution: str) -> None:
+        """G_block[row] += contribution, in an array of the block's own."""
+        G = f"G{block.index}"
+        owned = self.block_grads.get(block.index)
+        if owned is None:
+            self.emit(f"{G} = np.zeros(B{block.index}.shape)")
+        elif not owned:
+            self.emit(f"{G} = {G}.copy()")
+        self.block_grads[block.index] = True
+        self.emit(f"{G}[{row}] += {contribution}")
 
     def backward(self) -> None:
         program = self.program
         out = program.output
         if type(out) is not int or not self.needed[out]:
             return
-        self.add(out, "np.ones(N)" if self.plan.batched[out] else "1.0", False)
+        place = self.plan.block_of.get(out)
+        if place is not None and len(place[0].members) == 1:
+            self.block_add(place[0], "np.ones((1, N))")
+        else:
+            self.add(out, "np.ones(N)" if self.plan.batched[out] else "1.0", False)
         for unit in reversed(self.units):
             if isinstance(unit, Block):
-                if unit.index in self.has_grad:
+                if unit.index in self.block_grads:
                     self.backward_block(unit)
             elif self.needed[unit] and unit in self.has_grad:
                 self.backward_single(unit)
@@ -499,7 +534,7 @@ class Writer:
                 else:
                     self.emit(f"np.add.at(PG, {self.ns.ref(np.asarray(block.start))}, {G}.sum(axis=1))")
             if any(self.needed[a] for a in block.inputs):
-                self.distribute(block.inputs, f"P[{weights}].T @ {G}")
+                self.distribute(block.inputs, f"W{block.index}.T @ {G}")
             return
         step = block.step
         args = [f"B{x.index}" if kind == "rows" else self.value(x) for kind, x in block.operands]  # type: ignore[union-attr]
@@ -507,7 +542,7 @@ class Writer:
             if kind == "rows":
                 if any(self.needed[m] for m in x.members):  # type: ignore[union-attr]
                     local = self.local(step, i, args, f"B{block.index}")
-                    self.emit(f"{self.block_grad(x)} += {times(local, G, self.ns)}")  # type: ignore[arg-type]
+                    self.block_add(x, times(local, G, self.ns))  # type: ignore[arg-type]
             elif type(x) is int and self.needed[x]:
                 total = times(self.local(step, i, args, f"B{block.index}"), G, self.ns)  # type: ignore[arg-type]
                 self.add(x, f"({total}).sum(axis=0)" if self.plan.batched[x] else f"np.sum({total})", False)
@@ -516,7 +551,7 @@ class Writer:
         """Add the rows of a gradient matrix to the slots (a block's matrix when they are one)."""
         place = self.plan.block_of.get(slots[0])
         if place is not None and place[1] == 0 and list(slots) == place[0].members:
-            self.emit(f"{self.block_grad(place[0])} += {grads}")
+            self.block_add(place[0], grads)
             return
         name = f"T{len(self.lines)}"
         self.emit(f"{name} = {grads}")
@@ -533,6 +568,12 @@ class Writer:
         self.emit(f"return {'np.sum(' + total + ')' if batched_out else total}, PG, {batched_out}")
         constants = self.ns.constants
         head = [f"({', '.join(f'c{j}' for j in range(len(constants)))},) = C"] if constants else []
+        n_args, first = self.program.n_args, self.program.first_step
+        used = sorted({int(m) for line in self.lines for m in re.findall(r"\bv(\d+)\b", line)})
+        leaves = [v for v in used if n_args <= v < first]
+        if leaves:  # as Python floats, read once
+            index = self.ns.ref(np.asarray([v - n_args for v in leaves], dtype=np.intp))
+            head.append(f"({', '.join(f'v{v}' for v in leaves)},) = P[{index}].tolist()")
         self.ns.globals["C"] = tuple(constants)
         return "\n    ".join(["def replay(A, P, N):", *head, *self.lines]) + "\n"
 
@@ -548,8 +589,12 @@ def _may_raise(step: Step | None) -> bool:
         return True
     if step.op.arity is None:  # type: ignore[attr-defined]
         return variadic_form(step.op, FLOAT_WORDS) is None
-    tree = ast.parse(math[0], mode="eval")
-    return any(isinstance(n, (ast.Call, ast.Div, ast.Mod, ast.Pow, ast.FloorDiv)) for n in ast.walk(tree))
+    for node in ast.walk(ast.parse(math[0], mode="eval")):
+        if isinstance(node, (ast.Div, ast.Mod, ast.Pow, ast.FloorDiv)):
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) not in TOTAL_WORDS:
+            return True
+    return False
 
 
 def _rows_variadic(op: object) -> Callable[..., object]:
@@ -565,74 +610,79 @@ def _rows_variadic(op: object) -> Callable[..., object]:
 # -- running a batch --------------------------------------------------------------------------------
 
 
-def build(program: Program) -> tuple[str, Callable[..., object]]:
-    """The source of the numpy replay of program, and its function."""
-    writer = Writer(Plan(program))
+def build(program: Program) -> tuple[str, Callable[..., object], int]:
+    """The source of the numpy replay of program, its function, and the most rows of a block."""
+    plan = Plan(program)
+    writer = Writer(plan)
     source = writer.source()
-    return source, compile_source(source, writer.ns, "batch")
+    widest = max([len(b.members) for b in plan.blocks] + [1])
+    return source, compile_source(source, writer.ns, "batch"), widest
 
 
-def inputs(
-    columns: Sequence[Sequence[object]], rows: list[tuple[object, ...]], key: object, n_args: int
-) -> np.ndarray:
+def inputs(columns: Sequence[Sequence[object]], n: int, key: object, n_args: int) -> np.ndarray:
     """The traced items of every row as a matrix: row s holds item s of every batch row."""
-    n = len(rows)
     arrays = []
     for column in columns:
         try:
-            a = np.asarray(column, dtype=np.float64) if _numeric(column) else None
-        except (TypeError, ValueError):
+            a = column if isinstance(column, np.ndarray) else np.asarray(column)
+            a = a.astype(np.float64, copy=False) if a.dtype.kind in "iuf" else None
+        except (TypeError, ValueError):  # ragged rows, say
             a = None
         if a is None or a.shape[:1] != (n,):
-            return _inputs_row_by_row(rows, key, n_args)
+            return _inputs_row_by_row(columns, n, key, n_args)
         arrays.append(a.reshape(n, -1))
     matrix = np.concatenate(arrays, axis=1) if len(arrays) > 1 else arrays[0]
     if matrix.shape[1] != n_args:
-        return _inputs_row_by_row(rows, key, n_args)
+        return _inputs_row_by_row(columns, n, key, n_args)
     return np.ascontiguousarray(matrix.T)
 
 
-def _numeric(column: Sequence[object]) -> bool:
-    kind = np.asarray(column).dtype.kind if not isinstance(column, np.ndarray) else column.dtype.kind
-    return kind in "iuf"
+def _inputs_row_by_row(columns: Sequence[Sequence[object]], n: int, key: object, n_args: int) -> np.ndarray:
+    from autograd.compiled.batch import row
 
-
-def _inputs_row_by_row(rows: list[tuple[object, ...]], key: object, n_args: int) -> np.ndarray:
-    matrix = np.empty((n_args, len(rows)))
-    for i, row in enumerate(rows):
-        flat = flatten(row, numbers_traced=True)
+    matrix = np.empty((n_args, n))
+    for i in range(n):
+        flat = flatten(row(columns, i), numbers_traced=True)
         if flat.key != key:
             raise ValueError(f"map: row {i} has another structure than row 0 (lengths or kinds of items)")
         matrix[:, i] = flat.items
     return matrix
 
 
+#: Rows per pass: each pass's arrays stay small enough for the allocator to reuse their memory
+#: (larger ones are returned to the system and fault in again on every pass, which costs more
+#: than the extra passes).
+CHUNK_BYTES = 64 * 1024
+
+
 def run_batch(
-    replay: Replay,
-    columns: Sequence[Sequence[object]],
-    rows: list[tuple[object, ...]],
-    key: object,
-    reduce: str,
+    replay: Replay, columns: Sequence[Sequence[object]], n: int, key: object, reduce: str
 ) -> float | None:
     """The mean (or sum) over rows of the output, with the same reduction of each leaf's gradient
     added to its grad; None (nothing changed) when the batch must be replayed row by row."""
     program = replay.program
     if replay.batch is None:
         replay.batch = build(program)
-    _, function = replay.batch  # type: ignore[misc]
-    n = len(rows)
-    A = inputs(columns, rows, key, program.n_args)
+    _, function, widest = replay.batch  # type: ignore[misc]
+    A = inputs(columns, n, key, program.n_args)
     P = np.array([leaf.data for leaf in program.leaves], dtype=np.float64)
+    chunk = max(64, CHUNK_BYTES // (8 * widest))
+    total, PG, batched = 0.0, np.zeros(len(program.leaves)), False
     try:
         with np.errstate(all="ignore"):
-            result = function(A, P, n)
+            for start in range(0, n, chunk):
+                part = A[:, start : start + chunk] if n > chunk else A
+                result = function(np.ascontiguousarray(part), P, part.shape[1])
+                if result is None:  # a domain edge or a non-finite number: the rows do what eager does
+                    return None
+                total, PG, batched = total + result[0], PG + result[1], result[2]
     except (ArithmeticError, ValueError):  # a user op's own error: the rows say which, as eager does
         return None
-    if result is None:  # a domain edge or a non-finite number: the rows do exactly what eager does
-        return None
-    total, PG, batched = result
     if not np.isfinite(PG).all() or not np.isfinite(total):
         return None
+    if not batched:  # f does not depend on the row: every chunk gave the same per-row value
+        chunks = -(-n // chunk)
+        total, PG = total / chunks, PG / chunks
     if reduce == "mean":
         value = float(total) / n if batched else float(total)
         grads = (PG / n if batched else PG).tolist()
