@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from autograd.compiled import arguments
 from autograd.compiled.arguments import Flat, flatten
 from autograd.compiled.codegen import generate
 from autograd.compiled.guard import TracingError
@@ -163,7 +164,7 @@ class Compiled:
         if reduce not in _REDUCTIONS:
             raise ValueError(f"map: reduce must be 'mean' or 'sum', got {reduce!r}")
         n = batch.length_of(columns)
-        row = batch.row(columns, 0)
+        row = arguments.row(columns, 0)
         first = flatten(row, numbers_traced=True)
         replay = self._replay(first, row, mapped=True)
         if replay.program.arg_values:

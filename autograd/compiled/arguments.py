@@ -103,3 +103,13 @@ def rebuild(args: Sequence[object], stand_ins: list[Value], *, numbers_traced: b
 def number(item: object) -> float:
     """A traced item's current number: a Value's data, or the float itself."""
     return item.data if type(item) is Value else item  # type: ignore[attr-defined,return-value]
+
+
+def row(columns: Sequence[Sequence[object]], i: int) -> tuple[object, ...]:
+    """Row i as plain Python objects (a numpy row or number becomes a list or a float)."""
+    return tuple(_plain(column[i]) for column in columns)
+
+
+def _plain(x: object) -> object:
+    tolist = getattr(x, "tolist", None)
+    return tolist() if tolist is not None and type(x).__module__ == "numpy" else x

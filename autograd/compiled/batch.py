@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from autograd.compiled.arguments import flatten
+from autograd.compiled.arguments import flatten, row
 
 if TYPE_CHECKING:
     from autograd.compiled import Compiled, Replay
@@ -46,16 +46,6 @@ def length_of(columns: Sequence[Sequence[object]]) -> int:
     if lengths[0] == 0:
         raise ValueError("map: the columns are empty (the mean of no rows is undefined)")
     return lengths[0]
-
-
-def row(columns: Sequence[Sequence[object]], i: int) -> tuple[object, ...]:
-    """Row i as plain Python objects (a numpy row or number becomes a list or a float)."""
-    return tuple(_plain(column[i]) for column in columns)
-
-
-def _plain(x: object) -> object:
-    tolist = getattr(x, "tolist", None)
-    return tolist() if tolist is not None and type(x).__module__ == "numpy" else x
 
 
 def run(

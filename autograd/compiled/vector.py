@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd.compiled.arguments import flatten
+from autograd.compiled.arguments import flatten, row
 from autograd.compiled.codegen import Namespace, compile_source, grad_users, times
 from autograd.compiled.rules import (
     FLOAT_WORDS,
@@ -638,8 +638,6 @@ def inputs(columns: Sequence[Sequence[object]], n: int, key: object, n_args: int
 
 
 def _inputs_row_by_row(columns: Sequence[Sequence[object]], n: int, key: object, n_args: int) -> np.ndarray:
-    from autograd.compiled.batch import row
-
     matrix = np.empty((n_args, n))
     for i in range(n):
         flat = flatten(row(columns, i), numbers_traced=True)
