@@ -15,6 +15,7 @@ from autograd import _coexist  # noqa: F401 (warns when HIPS autograd shares thi
 from autograd.value import Value  # isort: skip  (the bottom layer)
 from autograd import functions as _functions  # noqa: F401, I001  (binds Value's operators, from the table)
 from autograd import backprop as _backprop  # noqa: F401  (binds Value.backward)
+from autograd.compiled import compile  # the builtin of the same name stays reachable as builtins.compile
 from autograd.draw import Graph, draw  # the function shadows the subpackage's name, on purpose
 from autograd.functional import elementwise_grad, grad, hessian, jacobian, value_and_grad
 from autograd.functions import FUNCTIONS as _FUNCTIONS
@@ -31,6 +32,7 @@ __all__ = [
     "Op",
     "Stepper",
     "Value",
+    "compile",
     "dot",
     "draw",
     "elementwise_grad",
