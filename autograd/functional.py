@@ -66,7 +66,9 @@ def jacobian(f: Callable[..., Scalar | Sequence[Scalar]]) -> Callable[..., list[
         as_values = _wants_values(args)
         inputs = list(_fresh_inputs(args, range(len(args)), where).values())
         outs = _evaluate(f, inputs, where, many=True)
-        return [[_returned(d, as_values) for d in _gradients(o, inputs, create_graph=as_values)] for o in outs]
+        return [
+            [_returned(d, as_values) for d in _gradients(o, inputs, create_graph=as_values)] for o in outs
+        ]
 
     jac.__name__ = jac.__qualname__ = f"jacobian({_name(f)})"
     return jac

@@ -168,3 +168,13 @@ def test_the_progress_bar_fits_an_80_column_terminal(tmp_path):
     bars = [s for s in segments if s.startswith("moons:") and "%|" in s]
     assert bars, text  # the bar was drawn
     assert max(len(s.rstrip()) for s in segments) <= 80, max(segments, key=len)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "batched"])
+def test_the_demo_runs_on_the_compiled_engines_and_says_which(tmp_path, engine):
+    result = run_cli(
+        "demo", "--engine", engine, "--steps", "30", "--out", str(tmp_path / "out"), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"({engine} engine)" in result.stdout
+    assert (tmp_path / "out" / "model.json").exists()
