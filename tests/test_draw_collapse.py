@@ -12,37 +12,16 @@ import time
 from collections import Counter
 
 import pytest
-from components import require
 from draw_helpers import (
     dot_edges,
     dot_nodes,
-    pure_renderer,
     svg_root,
     svg_text,
-    system_dot,
-    without_system_dot,
 )
 
 import autograd
 from autograd import Value, draw
-from autograd.draw.render import find_renderer
 from autograd.graph import topological_order
-
-RENDERERS = ["system dot", "graphviz-pure"]
-
-
-@pytest.fixture(params=RENDERERS)
-def renderer(request, monkeypatch, tmp_path):
-    if request.param == "system dot":
-        require(system_dot() is not None, "Graphviz `dot` is not installed")
-        monkeypatch.delenv("GRADWALK_DOT", raising=False)
-        assert find_renderer() == system_dot()
-    else:
-        require(pure_renderer() is not None, "graphviz-pure is not installed")
-        without_system_dot(monkeypatch, tmp_path)
-        assert find_renderer() == pure_renderer()
-    return request.param
-
 
 # -- graphs of every shape -----------------------------------------------------------------------
 

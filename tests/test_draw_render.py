@@ -25,7 +25,6 @@ from draw_helpers import (
     svg_ids,
     svg_root,
     svg_text,
-    system_dot,
     without_system_dot,
 )
 from hypothesis import HealthCheck, given, settings
@@ -38,22 +37,6 @@ from autograd.draw.format import display_text, number
 from autograd.draw.graph import PNG_PIXEL_LIMIT, PNG_SIDE_LIMIT
 from autograd.draw.render import find_renderer
 from autograd.graph import topological_order
-
-RENDERERS = ["system dot", "graphviz-pure"]
-
-
-@pytest.fixture(params=RENDERERS)
-def renderer(request, monkeypatch, tmp_path):
-    """Each test runs with the system dot, then with graphviz-pure and no dot on PATH."""
-    if request.param == "system dot":
-        require(system_dot() is not None, "Graphviz `dot` is not installed")
-        monkeypatch.delenv("GRADWALK_DOT", raising=False)
-        assert find_renderer() == system_dot()
-    else:
-        require(pure_renderer() is not None, "graphviz-pure is not installed")
-        without_system_dot(monkeypatch, tmp_path)
-        assert find_renderer() == pure_renderer()
-    return request.param
 
 
 def small():

@@ -6,27 +6,12 @@ import itertools
 import re
 
 import pytest
-from components import require
-from draw_helpers import SVG_NS, pure_renderer, svg_root, svg_text, system_dot, without_system_dot
+from draw_helpers import SVG_NS, svg_root, svg_text
 
 import autograd
 import nn
 from autograd import Value
-from autograd.draw.render import find_renderer
 from nn.draw import _short
-
-
-@pytest.fixture(params=["system dot", "graphviz-pure"])
-def renderer(request, monkeypatch, tmp_path):
-    if request.param == "system dot":
-        require(system_dot() is not None, "Graphviz `dot` is not installed")
-        monkeypatch.delenv("GRADWALK_DOT", raising=False)
-        assert find_renderer() == system_dot()
-    else:
-        require(pure_renderer() is not None, "graphviz-pure is not installed")
-        without_system_dot(monkeypatch, tmp_path)
-        assert find_renderer() == pure_renderer()
-    return request.param
 
 
 def trained_a_little() -> tuple[nn.MLP, list[list[float]]]:
