@@ -38,25 +38,32 @@ def walk(root: Value, *, leaves: bool, reset_grads: bool = False) -> list[Value]
             continue
         if node in expanded:  # reached again through another path
             continue
-        expand(node)
-        if reset_grads:
-            node.grad = 0.0
-        first = node._p0
-        if first is None:  # a leaf: nothing to wait for
-            emit(node)
-            continue
-        push(node)
-        push(_PARENTS_DONE)
-        second = node._p1
-        if second is MANY:
-            for parent in first:
-                if (leaves or parent._p0 is not None) and parent not in expanded:
-                    push(parent)
-        else:
-            if (leaves or first._p0 is not None) and first not in expanded:
-                push(first)
+        while True:  # expand node; then go straight on to the parent that would be popped next
+            expand(node)
+            if reset_grads:
+                node.grad = 0.0
+            first = node._p0
+            if first is None:  # a leaf: nothing to wait for
+                emit(node)
+                break
+            push(node)
+            push(_PARENTS_DONE)
+            second = node._p1
+            if second is MANY:
+                for parent in first:
+                    if (leaves or parent._p0 is not None) and parent not in expanded:
+                        push(parent)
+                break
+            # As if first, then second were pushed and second popped (saves a push and a pop).
+            take_first = (leaves or first._p0 is not None) and first not in expanded
             if second is not None and (leaves or second._p0 is not None) and second not in expanded:
-                push(second)
+                if take_first:
+                    push(first)
+                node = second
+            elif take_first:
+                node = first
+            else:
+                break
     order.reverse()
     return order
 
