@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections import deque
 from collections.abc import Iterable, Iterator
 
 from autograd.grad_mode import enable_grad
@@ -24,17 +23,19 @@ from autograd.value import MANY, NO_GRAD, Value, as_float, float_forbidden
 LOCK = threading.RLock()
 
 
-def chain_rule(order: Iterable[Value]) -> Iterator[Value]:
+def chain_rule(order: Iterable[Value], *, stepwise: bool = True) -> Iterator[Value]:
     """For each node of order (root first, each before its parents): yield it, then pass its
     gradient to its parents, parent.grad += ∂node/∂parent · node.grad, with the local grads
-    recorded by the forward pass.
+    recorded by the forward pass. With `stepwise=False` it yields nothing and runs to the end at
+    the first `next()`: what backward() does, saving a suspend and resume per node.
 
     A node whose grad is 0 (behind a relu that was off, say) adds only zeros, so it is skipped,
     unless one of its local grads is inf or nan: 0 · inf is nan, and that nan must reach the parent.
     (`x - x == 0.0` holds exactly when x is finite.) A parent whose grad is None counts as 0.
     """
     for node in order:
-        yield node
+        if stepwise:
+            yield node
         g = node.grad
         first, local, second = node._p0, node._g0, node._p1
         if second is None:
@@ -116,7 +117,7 @@ def run_backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool =
         if create_graph:
             _backward_as_graph(root, seed)
             return
-        deque(chain_rule(_seeded(root, seed)), maxlen=0)  # run it to the end
+        next(chain_rule(_seeded(root, seed), stepwise=False), None)  # runs it to the end
 
 
 def backward_steps(root: Value, seed: float = 1.0) -> Iterator[Value]:
@@ -139,7 +140,7 @@ def micrograd_backward(node: Value) -> None:
     """micrograd's `_backward()`: add this node's share, ∂node/∂parent · node.grad, to each parent."""
     if node._p0 is not None:
         with LOCK:
-            deque(chain_rule((node,)), maxlen=0)
+            next(chain_rule((node,), stepwise=False), None)
 
 
 # -- create_graph: the same chain rule, on Values ---------------------------------------------------

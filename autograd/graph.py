@@ -26,7 +26,11 @@ def walk(root: Value, *, leaves: bool, reset_grads: bool = False) -> list[Value]
     """The one topological walk: an iterative depth-first search from root that appends a node
     once all its parents are appended, then reverses the list. Its state lives in a local set,
     never in the nodes, so an interrupted walk leaves nothing behind and two threads may walk at
-    once. (`reset_grads` sets each grad to 0.0 on the way, saving backward() a second pass.)"""
+    once. (`reset_grads` sets each grad to 0.0 on the way, saving backward() a second pass.)
+
+    A node waits under a marker while its parents are walked. Two shortcuts keep the stack
+    traffic down (it is most of the walk's time): a node with no parent left to walk is appended
+    at once, and the walk goes straight on to the parent it would have popped next."""
     order: list[Value] = []
     expanded: set[Value] = set()
     stack: list[object] = [root]
@@ -38,25 +42,40 @@ def walk(root: Value, *, leaves: bool, reset_grads: bool = False) -> list[Value]
             continue
         if node in expanded:  # reached again through another path
             continue
-        expand(node)
-        if reset_grads:
-            node.grad = 0.0
-        first = node._p0
-        if first is None:  # a leaf: nothing to wait for
-            emit(node)
-            continue
-        push(node)
-        push(_PARENTS_DONE)
-        second = node._p1
-        if second is MANY:
-            for parent in first:
-                if (leaves or parent._p0 is not None) and parent not in expanded:
-                    push(parent)
-        else:
-            if (leaves or first._p0 is not None) and first not in expanded:
-                push(first)
+        while True:  # expand node, then go straight on to the parent that would be popped next
+            expand(node)
+            if reset_grads:
+                node.grad = 0.0
+            first = node._p0
+            if first is None:  # a leaf: nothing to wait for
+                emit(node)
+                break
+            second = node._p1
+            if second is MANY:
+                push(node)
+                push(_PARENTS_DONE)
+                below = len(stack)
+                for parent in first:
+                    if (leaves or parent._p0 is not None) and parent not in expanded:
+                        push(parent)
+                if len(stack) == below:  # nothing to wait for
+                    pop()
+                    emit(pop())
+                break
+            take_first = (leaves or first._p0 is not None) and first not in expanded
             if second is not None and (leaves or second._p0 is not None) and second not in expanded:
-                push(second)
+                push(node)
+                push(_PARENTS_DONE)
+                if take_first:
+                    push(first)
+                node = second  # as if first, then second were pushed and second popped
+            elif take_first:
+                push(node)
+                push(_PARENTS_DONE)
+                node = first
+            else:  # every parent is done (or a leaf left out): nothing to wait for
+                emit(node)
+                break
     order.reverse()
     return order
 

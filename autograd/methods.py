@@ -80,42 +80,61 @@ def _indent(lines: str, n: int) -> str:
     return "\n".join(" " * n + line.strip() for line in lines.split(";"))
 
 
-def _record(p0: str, g0: str, p1: str | None = None, g1: str | None = None, operands: str = "") -> str:
-    fields = {"node": "node", "fn": "OP", "p0": p0, "g0": g0, "p1": p1, "g1": g1}
-    text = RECORD[1 if p1 is None else 2].format(**fields)
-    if operands:
-        text += "; " + RECORD_OPERANDS.format(node="node", ops=operands)
-    return text
+def _record(p0: str, p1: str | None = None, operands: str = "") -> Callable[[list[str]], str]:
+    """The node writes for parents p0 (and p1), given the expressions of their local derivatives."""
+
+    def record(grads: list[str]) -> str:
+        g1 = grads[1] if p1 is not None else None
+        fields = {"node": "node", "fn": "OP", "p0": p0, "g0": grads[0], "p1": p1, "g1": g1}
+        text = RECORD[1 if p1 is None else 2].format(**fields)
+        if operands:
+            text += "; " + RECORD_OPERANDS.format(node="node", ops=operands)
+        return text
+
+    return record
 
 
 def _body(
     forward: str,
     xs: str,
-    derivs: list[tuple[str, str]],
-    record: str,
+    derivatives: list[str],
+    record: Callable[[list[str]], str],
     depth: int,
     recording: str = "recording()",
 ) -> str:
-    """Forward, then (when recording) the local derivatives and the node."""
+    """Forward, then (when recording) the local derivatives and the node. A derivative that is
+    an operand's name or a number (`y`, `ans`, `-1.0`) cannot fail, so it is written straight
+    into its slot; the others are computed first, in a try that names the op on failure."""
     pad = " " * depth
-    computed = "; ".join(f"{var} = {text}" for var, text in derivs)
+    grads = [text if _is_plain(text) else f"g{i}" for i, text in enumerate(derivatives)]
+    computed = "; ".join(f"{g} = {text}" for g, text in zip(grads, derivatives) if g != text)
+    guarded = (
+        f"{pad}    try:\n{_indent(computed, depth + 8)}\n"
+        f"{pad}    except _ERRORS as error:\n"
+        f"{pad}        raise derivative_error(OP, error, ({xs},)) from None\n"
+        if computed
+        else ""
+    )
     return (
         f"{pad}try:\n{pad}    ans = {forward}\n"
         f"{pad}except _ERRORS as error:\n{pad}    raise op_error(OP, error, ({xs},)) from None\n"
         f"{pad}{NEW.format(node='node', data='ans')}\n"
         f"{pad}if {recording}:\n"
-        f"{pad}    try:\n{_indent(computed, depth + 8)}\n"
-        f"{pad}    except _ERRORS as error:\n"
-        f"{pad}        raise derivative_error(OP, error, ({xs},)) from None\n"
-        f"{_indent(record, depth + 4)}\n"
+        f"{guarded}"
+        f"{_indent(record(grads), depth + 4)}\n"
         f"{pad}else:\n{_indent(UNTRACKED.format(node='node'), depth + 4)}\n"
         f"{pad}return node\n"
     )
 
 
+def _is_plain(text: str) -> bool:
+    """True for an operand's name or a number: `y`, `ans`, `1.0`, `-1.0`."""
+    return text.isidentifier() or text.lstrip("-").replace(".", "", 1).isdigit()
+
+
 def _unary(name: str, forward: str, derivative: str) -> str:
     return f"def _method(self):  # {name}\n    x = self.data\n" + _body(
-        forward, "x", [("g0", derivative)], _record("self", "g0"), 4
+        forward, "x", [derivative], _record("self"), 4
     )
 
 
@@ -126,15 +145,15 @@ def _binary(name: str, forward: str, derivatives: tuple[str, str], reflected: bo
             f"def _method(self, other):  # {name}\n    y = self.data\n"
             f"    x = other if type(other) is float else number(other, OP)\n"
             f"    if x is None:\n        return NotImplemented\n"
-            + _body(forward, "x, y", [("g0", d1)], _record("self", "g0", operands="(x, self)"), 4)
+            + _body(forward, "x, y", [d1], _record("self", operands="(x, self)"), 4)
         )
     return (
         f"def _method(self, other):  # {name}\n    x = self.data\n"
         f"    if type(other) is Value:\n        y = other.data\n"
-        + _body(forward, "x, y", [("g0", d0), ("g1", d1)], _record("self", "g0", "other", "g1"), 8)
+        + _body(forward, "x, y", [d0, d1], _record("self", "other"), 8)
         + "    y = other if type(other) is float else number(other, OP)\n"
         "    if y is None:\n        return NotImplemented\n"
-        + _body(forward, "x, y", [("g0", d0)], _record("self", "g0", operands="(self, y)"), 4)
+        + _body(forward, "x, y", [d0], _record("self", operands="(self, y)"), 4)
     )
 
 
@@ -173,12 +192,12 @@ def _variadic(name: str, forward: str, derivatives: str) -> str:
         "    xs = [v.data for v in values if type(v) is Value]\n"
         "    if not values or len(xs) != len(values) or not recording():\n"
         "        return apply(OP, values)\n"
-        + _body(forward, "*xs", [("g0", derivatives)], _record_many(), 4, recording="True")
+        + _body(forward, "*xs", [derivatives], _record_many, 4, recording="True")
     )
 
 
-def _record_many() -> str:
-    return RECORD_MANY.format(node="node", fn="OP", p0="values", g0="g0")
+def _record_many(grads: list[str]) -> str:
+    return RECORD_MANY.format(node="node", fn="OP", p0="values", g0=grads[0])
 
 
 def _compile_variadic(op: Op) -> Callable[[tuple], Value]:

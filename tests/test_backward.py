@@ -6,6 +6,8 @@ import sys
 import tracemalloc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
@@ -247,3 +249,25 @@ def test_backward_of_a_leaf_with_create_graph_gives_a_value():
     x = Value(2.0)
     x.backward(create_graph=True)
     assert type(x.grad) is Value and x.grad.data == 1.0
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10**6), st.integers(0, 10**6)), max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_walks_list_every_node_once_before_its_parents_on_any_dag(steps):
+    """The walk's shortcuts (straight on to a parent, no wait for a node whose parents are done)
+    keep the order topological on graphs full of shared nodes, constants and many-parent nodes."""
+    nodes = [Value(0.5), Value(-1.5)]
+    for kind, i, j in steps:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        made = (a * b, a + 2.0, a.relu(), 3.0 - a, autograd.dot([a, b], [b, nodes[0]], a))[kind]
+        nodes.append(made)
+    root = nodes[-1]
+    reachable = set(iter_nodes(root))
+    for order, expected in (
+        (topological_order(root), reachable),
+        (interior_order(root), {n for n in reachable if not n.is_leaf}),
+    ):
+        assert len(order) == len(set(order)) and set(order) == expected
+        position = {node: k for k, node in enumerate(order)}
+        for node in order:
+            assert all(position[p] > position[node] for p in node.parents if p in position)
