@@ -43,27 +43,32 @@ class Module:
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """(dotted name, parameter) for every parameter, each shared Value once, in a stable order."""
+        return self._each_parameter(named=True)  # type: ignore[return-value]
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of `named_parameters()`."""
+        return [p for _, p in self._each_parameter(named=False)]
+
+    def _each_parameter(self, named: bool) -> Iterator[tuple[str | None, Value]]:
+        """The walk behind both: iterative, children visited in attribute order; the names are only
+        built when asked for (a training loop calls parameters() every step)."""
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [("", self)]
-        while stack:  # iterative, children visited in attribute order
+        while stack:
             prefix, module = stack.pop()
             for name, attr in vars(module).items():
                 if name.startswith("_"):
                     continue
-                items = attr if isinstance(attr, (list, tuple)) else None
-                if type(attr) is Value and id(attr) not in seen:
-                    seen.add(id(attr))
-                    yield prefix + name, attr
-                elif items is not None:
-                    for i, item in enumerate(items):
+                if type(attr) is Value:
+                    if id(attr) not in seen:
+                        seen.add(id(attr))
+                        yield (prefix + name if named else None), attr
+                elif isinstance(attr, (list, tuple)):
+                    for i, item in enumerate(attr):
                         if type(item) is Value and id(item) not in seen:
                             seen.add(id(item))
-                            yield f"{prefix}{name}.{i}", item
+                            yield (f"{prefix}{name}.{i}" if named else None), item
             stack.extend(reversed([(f"{prefix}{n}.", child) for n, child in module.named_children()]))
-
-    def parameters(self) -> list[Value]:
-        """Every parameter, in the order of `named_parameters()`."""
-        return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0 (leaf grads accumulate across backward calls)."""
