@@ -1,5 +1,6 @@
 // The Stepper's player: one picture per graph, drawn once; each step is a record applied to it.
-// It touches nothing outside its own root element, so several players can share a page.
+// It touches nothing outside its own root element, so several players can share a page; a
+// notebook's player also hides the output just before it, its static picture of step 0.
 (function () {
   "use strict";
   var id = "__PLAYER_ID__";
@@ -23,6 +24,48 @@
     return e;
   }
 
+  // The text of the root's first HTML comment: a notebook player's data.
+  function comment(root) {
+    for (var n = root.firstChild; n; n = n.nextSibling) if (n.nodeType === 8) return n.data;
+    throw new Error("gradwalk player " + id + ": no data");
+  }
+
+  // A notebook player's parts, made here: style, notes, heading and explanation; then it shows.
+  function build(root, data) {
+    root.appendChild(el("style", {}, data.css));
+    data.notes.forEach(function (note) { root.appendChild(el("p", { "class": "gw-warn" }, note)); });
+    root.appendChild(el("div", { "data-gw": "phase", "class": "gw-phase" }));
+    root.appendChild(el("pre", { "data-gw": "explain", "class": "gw-explain" }));
+    if (!data.svgs.length) root.appendChild(el("p", { "class": "gw-note" }, data.problem));
+    root.removeAttribute("hidden");
+    root.className = "gw-stepper";
+    if (data.picture) hideStatic(root, data.picture, 0);
+  }
+
+  // The output before the player shows step 0 as a PNG for readers without scripts; here the
+  // player shows it, so hide that output: the last image before the player whose data holds
+  // this picture's mark, with the output area around it (JupyterLab, classic Notebook,
+  // nbconvert). The front end may attach the player, or draw the picture, a moment later.
+  function hideStatic(root, mark, tries) {
+    var found = null;
+    if (root.isConnected) {
+      var images = document.getElementsByTagName("img");
+      for (var i = 0; i < images.length; i++) {
+        var img = images[i];
+        var before = img.compareDocumentPosition(root) & Node.DOCUMENT_POSITION_FOLLOWING;
+        if (before && img.src.indexOf(mark) >= 0) found = img;
+      }
+    }
+    if (found) {
+      var area = found.closest(".jp-OutputArea-child, .output_area");
+      if (!area || area.contains(root)) area = found;
+      area.style.display = "none";
+      area.setAttribute("data-gw-hidden-by", id);
+    } else if (tries < 300) {
+      setTimeout(function () { hideStatic(root, mark, tries + 1); }, 100);
+    }
+  }
+
   function wire(root) {
     // Notebook front ends may run an output's scripts more than once; wire the player once.
     if (root.getAttribute("data-gw-ready") === "1") return;
@@ -31,7 +74,12 @@
     function part(name) {
       return root.querySelector("[data-gw=\"" + name + "\"]");
     }
-    var data = JSON.parse(part("data").textContent);
+    // Two forms: a page's player carries its data in a JSON script, its style, explanation and a
+    // static picture; a notebook's carries only its data, in a comment, and this script (the
+    // static picture is the output before it), and is hidden until this script shows it.
+    var holder = part("data");
+    var data = holder ? JSON.parse(holder.textContent) : JSON.parse(comment(root));
+    if (!holder) build(root, data);
     var steps = data.steps;
     var last = steps.length - 1;
     var explain = part("explain");
@@ -61,8 +109,13 @@
     view.appendChild(stage);
     var staticPart = part("static");
     if (data.svgs.length) {
-      root.insertBefore(key, staticPart);
-      staticPart.replaceWith(view);
+      if (staticPart) {
+        root.insertBefore(key, staticPart);
+        staticPart.replaceWith(view);
+      } else {
+        root.appendChild(key);
+        root.appendChild(view);
+      }
     }
 
     // Each graph's cell texts as they stand at the current step.
@@ -232,7 +285,15 @@
 
     show(0);
     // One scale for every step: the graph's width fits the player, but text stays readable.
-    if (data.svgs.length) zoom(Math.max(0.8, Math.min(1, (view.clientWidth - 4) / natural[0])));
-    if (steps[0][1]) { var n0 = byId(steps[0][1]); if (n0) reveal(n0); }
+    // Measured once the player is on the page (a front end may attach it a moment later).
+    function firstView(tries) {
+      if (!view.clientWidth && tries < 300) {
+        setTimeout(function () { firstView(tries + 1); }, 100);
+        return;
+      }
+      zoom(Math.max(0.8, Math.min(1, (view.clientWidth - 4) / natural[0])));
+      if (steps[0][1]) { var n0 = byId(steps[0][1]); if (n0) reveal(n0); }
+    }
+    if (data.svgs.length) firstView(0);
   }
 })();

@@ -55,43 +55,76 @@ PHASES = {
 }
 
 
+class _Parts:
+    """What both forms of the player are made of: its id, the step records and the pictures,
+    the static PNG of step 0 (None when the graph cannot be drawn, with the reason) and notes."""
+
+    def __init__(self, stepper: Stepper) -> None:
+        self.pid = f"gw-stepper-{uuid.uuid4().hex[:12]}"
+        self.data = player_data(stepper)
+        self.png: bytes | None = None
+        self.width = 0
+        self.problem = ""
+        try:
+            self.data["svgs"] = [
+                _scoped(svg, f"{self.pid}-s{j}-") for j, svg in enumerate(_svgs(stepper, self.data))
+            ]
+            self.png, self.width = _static_png(stepper, self.data)
+        except (RendererNotFoundError, RenderError, UnicodeDecodeError) as error:
+            # Without pictures the explanations still step; say why the graph is missing.
+            self.data["svgs"] = []
+            self.data["graphs"] = [None] * len(self.data["graphs"])
+            self.problem = f"The graph cannot be drawn: {_reason(error)}"
+        self.last = len(self.data["steps"]) - 1
+        self.notes = []
+        if stepper.leftover:
+            self.notes.append(
+                "Leaf grads were not 0 when this Stepper was made: the backward steps add to them "
+                "(see step 0)."
+            )
+        if self.last + 1 < len(stepper):
+            self.notes.append(
+                f"This player shows steps 0 … {self.last} of {len(stepper) - 1}; "
+                "reach the others with Stepper.goto(i)."
+            )
+
+    def png_base64(self) -> str:
+        return base64.b64encode(self.png or b"").decode("ascii")
+
+    def root_attributes(self) -> str:
+        return (
+            f'id="{self.pid}" tabindex="0" data-step="0" '
+            # JupyterLab leaves keys alone while the focus is inside an element marked like this.
+            'data-lm-suppress-shortcuts="true" role="group" aria-label="a training step, step by step"'
+        )
+
+
 def player_html(stepper: Stepper) -> str:
-    """The player as an HTML fragment, for a notebook output or any page."""
-    pid = f"gw-stepper-{uuid.uuid4().hex[:12]}"
-    data = player_data(stepper)
-    try:
-        data["svgs"] = [_scoped(svg, f"{pid}-s{j}-") for j, svg in enumerate(_svgs(stepper, data))]
-        static = _static_picture(stepper, data)
-    except (RendererNotFoundError, RenderError, UnicodeDecodeError) as error:
-        # Without pictures the explanations still step; say why the graph is missing.
-        data["svgs"] = []
-        data["graphs"] = [None] * len(data["graphs"])
-        static = f'<p class="gw-note">The graph cannot be drawn: {html.escape(_reason(error))}</p>'
-    last = len(data["steps"]) - 1
-    notes = []
-    if stepper.leftover:
-        notes.append(
-            '<p class="gw-warn">Leaf grads were not 0 when this Stepper was made: the backward '
-            "steps add to them (see step 0).</p>"
+    """The player as one HTML fragment, for a page or a front end that shows only HTML.
+
+    Where its script does not run, it shows the explanation and a PNG of step 0 instead.
+    """
+    parts = _Parts(stepper)
+    data = parts.data
+    heading = f"step 0 / {parts.last} · {data['phase'][0]}"
+    if parts.png is not None:
+        static = (
+            f'<img src="data:image/png;base64,{parts.png_base64()}" width="{parts.width}" '
+            'alt="the graph at step 0" style="max-width:100%;height:auto">'
         )
-    if last + 1 < len(stepper):
-        notes.append(
-            f'<p class="gw-warn">This player shows steps 0 … {last} of {len(stepper) - 1}; '
-            "reach the others with Stepper.goto(i).</p>"
-        )
+    else:
+        static = f'<p class="gw-note">{html.escape(parts.problem)}</p>'
     return "\n".join(
         [
-            f'<div id="{pid}" class="gw-stepper" tabindex="0" data-step="0" '
-            # JupyterLab leaves keys alone while the focus is inside an element marked like this.
-            'data-lm-suppress-shortcuts="true" role="group" aria-label="a training step, step by step">',
-            f"<style>{_asset('player.css', pid)}</style>",
-            *notes,
-            f'<div data-gw="phase" class="gw-phase">step 0 / {last} · {html.escape(data["phase"][0])}</div>',
+            f'<div {parts.root_attributes()} class="gw-stepper">',
+            f"<style>{_asset('player.css', parts.pid)}</style>",
+            *(f'<p class="gw-warn">{html.escape(note)}</p>' for note in parts.notes),
+            f'<div data-gw="phase" class="gw-phase">{html.escape(heading)}</div>',
             f'<pre data-gw="explain" class="gw-explain">{html.escape(data["explain"][0])}</pre>',
             # Replaced by the interactive picture when the script runs.
             f'<div data-gw="static" class="gw-static">{static}</div>',
             f'<script type="application/json" data-gw="data">{script_json(data)}</script>',
-            f"<script>{_asset('player.js', pid)}</script>",
+            f"<script>{_asset('player.js', parts.pid)}</script>",
             "</div>",
         ]
     )
@@ -107,11 +140,65 @@ def player_page(stepper: Stepper) -> str:
 
 
 def mimebundle(stepper: Stepper) -> dict[str, str]:
-    """What a notebook shows: the player (with its static step-0 picture inside), and a text line.
+    """One bundle, for front ends that ask an object for one: the player with its static step-0
+    picture inside, and a text line. (IPython shows `notebook_outputs` instead.)
 
     No image/svg+xml: an untrusted front end would show it in place of the player with no steps.
     """
     return {"text/html": player_html(stepper), "text/plain": repr(stepper)}
+
+
+#: Classes that hide an element in JupyterLab and Notebook 7 (lumino's `.lm-Widget.lm-mod-hidden`),
+#: in nbconvert's lab template (the same CSS) and in classic Notebook and nbconvert's classic
+#: template (bootstrap's `.hidden`). Class is the one attribute every sanitizer keeps on a div.
+HIDDEN = "lm-Widget lm-mod-hidden hidden"
+
+
+def notebook_outputs(stepper: Stepper) -> list[tuple[dict[str, str], dict[str, dict[str, object]]]]:
+    """The two outputs a notebook stores for a Stepper, as (data, metadata) pairs.
+
+    1. The picture of step 0: image/png (with its width in CSS pixels, as `Graph` gives) and a
+       text line. Every front end shows it, trusted or not, and no sanitizer touches it.
+    2. The interactive player as text/html that shows nothing until its script runs: a hidden
+       div (`hidden`, and classes each front end's CSS hides; the one thing nbconvert's sanitizer
+       keeps is a div's class) holding the data in an HTML comment (which sanitizers drop) and
+       the script. Where the script runs it builds the player, shows it, and hides output 1.
+    """
+    parts = _Parts(stepper)
+    text = repr(stepper)
+    if parts.png is None:
+        picture: tuple[dict[str, str], dict[str, dict[str, object]]] = (
+            {"text/plain": f"{text}\n{parts.problem}"},
+            {},
+        )
+    else:
+        png = parts.png_base64()
+        picture = ({"image/png": png, "text/plain": text}, {"image/png": {"width": parts.width}})
+        # A stretch from the middle of the PNG's base64 finds this picture's <img> on the page.
+        middle = len(png) // 2
+        parts.data["picture"] = png[middle : middle + PICTURE_MARK]
+    parts.data["css"] = _asset("player.css", parts.pid)
+    parts.data["notes"] = parts.notes
+    parts.data["problem"] = parts.problem
+    player = "\n".join(
+        [
+            f'<div {parts.root_attributes()} class="gw-stepper gw-pending {HIDDEN}" hidden>',
+            f"<!--{comment_json(parts.data)}-->",
+            f"<script>{_asset('player.js', parts.pid)}</script>",
+            "</div>",
+        ]
+    )
+    return [picture, ({"text/html": player}, {})]
+
+
+#: How many base64 characters of the static PNG the script looks for to find its <img>.
+PICTURE_MARK = 64
+
+
+def comment_json(value: object) -> str:
+    """value as JSON that can sit in an HTML comment: no "--" (which could end it), no "<"."""
+    # "--" occurs only inside JSON strings, where "-\u002d" reads back the same.
+    return script_json(value).replace("--", "-\\u002d")
 
 
 def script_json(value: object) -> str:
@@ -333,8 +420,8 @@ def _with_tooltips(svg: str, order: list[Value], names: _Names) -> str:
     return _TITLE.sub(retitle, svg)
 
 
-def _static_picture(stepper: Stepper, data: dict) -> str:
-    """Step 0 as a PNG in an <img>: what shows where scripts never run."""
+def _static_png(stepper: Stepper, data: dict) -> tuple[bytes, int]:
+    """Step 0 as a PNG, and its width in CSS pixels: what shows where scripts never run."""
     step = stepper[0]
     g = step.iteration
     root, order, names = stepper._graphs[g]
@@ -360,8 +447,7 @@ def _static_picture(stepper: Stepper, data: dict) -> str:
     picture.digraph.graph_attr["size"] = "40,40"  # inches at most: shrinks only a huge graph
     png = picture.render("png")
     width = struct.unpack(">I", png[16:20])[0] // scale  # the PNG header's width, in CSS pixels
-    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return f'<img src="{uri}" width="{width}" alt="the graph at step 0" style="max-width:100%;height:auto">'
+    return png, width
 
 
 def _reason(error: BaseException) -> str:

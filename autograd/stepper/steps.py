@@ -321,7 +321,18 @@ class Stepper(Sequence[Step]):
 
     # -- display ---------------------------------------------------------------------------------
 
+    def _ipython_display_(self) -> None:
+        """Two outputs: a PNG of step 0, which every notebook viewer shows, trusted or not; then
+        the interactive player, invisible until its script runs, when it hides the PNG."""
+        from IPython.display import display
+
+        from autograd.stepper.player import notebook_outputs
+
+        for data, metadata in notebook_outputs(self):
+            display(data, metadata=metadata, raw=True)
+
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        """One bundle for front ends without IPython: the player, a static picture inside it."""
         from autograd.stepper.player import mimebundle
 
         return mimebundle(self)
