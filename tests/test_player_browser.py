@@ -399,3 +399,115 @@ def test_player_works_when_inserted_the_way_notebook_front_ends_do(page):
     for player, s in ((ida, a), (idb, b)):
         page.click(f"#{player} [data-gw=next]")
         assert shown(page, f"#{player}")["explain"] == s[1].explain()
+
+
+# -- a notebook's two outputs: the PNG of step 0, then the player that hides it ----------------------
+
+#: Puts each notebook's outputs on the page as its front end does, at its pace. JupyterLab: each
+#: output in a `.jp-OutputArea-child`, the player's HTML set and its scripts re-created while
+#: the output is still detached, then attached, and the PNG drawn a moment later still.
+#: Classic Notebook: `.output_area`s, scripts run from <head> before the outputs are attached.
+INSERT_OUTPUTS_LIKE_NOTEBOOKS = """([lab, classic]) => {
+    const area = (cls) => {
+        const child = document.createElement('div');
+        child.className = cls;
+        const output = document.createElement('div');
+        output.className = cls === 'output_area' ? 'output_subarea' : 'jp-OutputArea-output';
+        child.appendChild(output);
+        return [child, output];
+    };
+    const png = (output, data) => {
+        const img = document.createElement('img');
+        img.src = 'data:image/png;base64,' + data['image/png'];
+        output.appendChild(img);
+    };
+    const labArea = document.createElement('div');
+    labArea.className = 'jp-OutputArea';
+    document.body.appendChild(labArea);
+    for (const [data] of lab) {
+        const [child, output] = area('jp-OutputArea-child');
+        labArea.appendChild(child);
+        if ('image/png' in data) setTimeout(() => png(output, data), 300);
+        else {
+            output.remove();
+            output.innerHTML = data['text/html'];
+            for (const old of output.querySelectorAll('script')) {
+                const fresh = document.createElement('script');
+                fresh.textContent = old.textContent;
+                old.replaceWith(fresh);
+            }
+            setTimeout(() => child.appendChild(output), 150);
+        }
+    }
+    const classicArea = document.createElement('div');
+    classicArea.className = 'output';
+    for (const [data] of classic) {
+        const [child, output] = area('output_area');
+        classicArea.appendChild(child);
+        if ('image/png' in data) png(output, data);
+        else {
+            output.innerHTML = data['text/html'];
+            for (const old of output.querySelectorAll('script')) {
+                const run = document.createElement('script');
+                run.text = old.textContent;
+                document.head.appendChild(run).remove();
+            }
+        }
+    }
+    setTimeout(() => document.body.appendChild(classicArea), 200);
+}"""
+
+#: Each player, and the output area that it hid, with what is visible of each picture.
+NOTEBOOK_VIEW_JS = """() => ({
+    players: [...document.querySelectorAll('.gw-stepper')].map(p => ({
+        id: p.id, ready: p.getAttribute('data-gw-ready') === '1', height: p.getBoundingClientRect().height,
+        hid: [...document.querySelectorAll('[data-gw-hidden-by]')]
+            .filter(a => a.getAttribute('data-gw-hidden-by') === p.id)
+            .map(a => a.nextElementSibling && a.nextElementSibling.contains(p)),
+    })),
+    visibleImages: [...document.querySelectorAll('img')].filter(i => i.getBoundingClientRect().width).length,
+    text: document.body.innerText,
+})"""
+
+
+def test_a_notebooks_player_shows_itself_and_hides_its_own_png(page):
+    from autograd.stepper.player import notebook_outputs
+
+    a, b = Stepper(neuron(" A")), Stepper(neuron(" B"))
+    page.set_content("<!DOCTYPE html><meta charset=utf-8><body></body>")
+    # Two players with the same picture in JupyterLab, one in classic Notebook.
+    lab = [*notebook_outputs(a), *notebook_outputs(a)]
+    page.evaluate(INSERT_OUTPUTS_LIKE_NOTEBOOKS, [lab, notebook_outputs(b)])
+    page.wait_for_function("document.querySelectorAll('[data-gw-hidden-by]').length === 3")
+    view = page.evaluate(NOTEBOOK_VIEW_JS)
+    assert len(view["players"]) == 3
+    for player in view["players"]:
+        assert player["ready"] and player["height"] > 200
+        assert player["hid"] == [True], "each player hides the one PNG just before it"
+    assert view["visibleImages"] == 0
+    for n, s in enumerate((a, a, b)):
+        pid = player_id(page, n)
+        assert shown(page, f"#{pid}")["explain"] == s[0].explain()
+        page.click(f"#{pid} [data-gw=next]")
+        assert shown(page, f"#{pid}")["explain"] == s[1].explain()
+
+
+def test_without_scripts_a_notebooks_player_shows_nothing_and_its_png_shows(browser):
+    from autograd.stepper.player import notebook_outputs
+
+    s = Stepper(neuron())
+    (picture, meta), (player, _) = notebook_outputs(s)
+    width = meta["image/png"]["width"]
+    page_html = (
+        "<!DOCTYPE html><meta charset=utf-8><body>"
+        f'<div><img src="data:image/png;base64,{picture["image/png"]}" width="{width}"></div>'
+        f"<div>{player['text/html']}</div></body>"
+    )
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_content(page_html)
+    view = page.evaluate(NOTEBOOK_VIEW_JS)
+    context.close()
+    assert view["visibleImages"] == 1
+    assert view["players"][0]["height"] == 0 and not view["players"][0]["ready"]
+    assert view["text"].strip() == ""

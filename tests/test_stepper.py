@@ -659,3 +659,87 @@ def test_the_mime_bundle_has_the_player_with_a_static_picture_and_no_bare_svg(re
     # Outside the scripts there is no <svg>: a sanitizer would spill its text as a paragraph.
     outside = re.sub(r"<script\b.*?</script>", "", html_part, flags=re.DOTALL)
     assert "<svg" not in outside
+
+
+# -- what a notebook stores: a PNG of step 0, then the player hidden until its script runs ---------
+
+
+def notebook_outputs_of(s: Stepper) -> list:
+    """What IPython publishes for s, as (data, metadata) pairs: the Stepper's `_ipython_display_`."""
+    import importlib.util
+
+    require(importlib.util.find_spec("IPython") is not None, "IPython is not installed (test extra)")
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        InteractiveShell.instance().display_formatter.format(s)  # what a cell's last line does
+    return [(out.data, out.metadata) for out in captured.outputs]
+
+
+def player_comment(player: str) -> dict:
+    comments = re.findall(r"<!--(.*?)-->", player, flags=re.DOTALL)
+    assert len(comments) == 1, "the player's data is one HTML comment"
+    return json.loads(comments[0])
+
+
+def test_ipython_shows_a_png_of_step_0_then_the_hidden_player(renderer):
+    import base64
+    import struct
+
+    s = Stepper(labelled_graph("w"))
+    (picture, picture_meta), (player, player_meta) = notebook_outputs_of(s)
+    assert set(picture) == {"image/png", "text/plain"} and picture["text/plain"] == repr(s)
+    png = base64.b64decode(picture["image/png"])
+    assert png.startswith(b"\x89PNG")
+    pixels = struct.unpack(">I", png[16:20])[0]
+    assert picture_meta == {"image/png": {"width": pixels // 2}}  # a 2x picture at its CSS size
+    # The player: text/html alone (no text line to show twice), hidden by attribute and classes.
+    assert set(player) == {"text/html"} and player_meta == {}
+    html_part = player["text/html"]
+    opening = html_part.split(">", 1)[0]
+    assert " hidden" in opening and "lm-Widget lm-mod-hidden hidden" in opening
+    data = player_comment(html_part)
+    assert data["explain"] == [step.explain() for step in s]
+    assert data["picture"] in picture["image/png"]  # how the script finds the PNG to hide
+    # Nothing but the comment and one script: no text, picture or style a sanitizer could spill.
+    body = re.sub(r"<!--.*?-->|<script>.*?</script>", "", html_part, flags=re.DOTALL)
+    assert re.sub(r"<div\b[^>]*>|</div>|\s", "", body) == ""
+    assert html_part.count("<script") == 1 and "<img" not in html_part and "<style" not in html_part
+
+
+def test_a_label_cannot_end_the_players_comment(renderer):
+    hostile = "a-->b--!><!-- c ---"
+    s = Stepper(labelled_graph(hostile))
+    (_, _), (player, _) = notebook_outputs_of(s)
+    html_part = player["text/html"]
+    assert html_part.count("-->") == 1 and html_part.count("<!--") == 1
+    data = player_comment(html_part)
+    assert any(hostile in text for text in data["explain"])
+
+
+def test_a_sanitizer_leaves_the_player_hidden_and_its_data_out(renderer):
+    """nbconvert's sanitizer (bleach) keeps a div's class, drops comments and escapes the script."""
+    import importlib.util
+
+    require(importlib.util.find_spec("nbconvert") is not None, "nbconvert is not installed (test extra)")
+    from nbconvert.filters.strings import clean_html
+
+    s = Stepper(labelled_graph("w"))
+    (_, _), (player, _) = notebook_outputs_of(s)
+    clean = clean_html(player["text/html"])
+    assert "lm-Widget lm-mod-hidden hidden" in clean.split(">", 1)[0]  # still hidden by class
+    assert not re.search(r"<!--|&lt;!--|&lt;svg", clean)  # the data is gone with the comment
+    assert s[1].explain().splitlines()[0] not in clean
+    assert clean.count("<div") == 1 and clean.rstrip().endswith("</div>")  # the script inside it
+
+
+def test_without_a_renderer_ipython_shows_why_and_the_player_still_steps(monkeypatch, tmp_path):
+    monkeypatch.setenv("GRADWALK_DOT", str(tmp_path / "no-such-dot"))
+    s = Stepper(labelled_graph("w"))
+    (picture, _), (player, _) = notebook_outputs_of(s)
+    assert set(picture) == {"text/plain"}
+    assert "The graph cannot be drawn" in picture["text/plain"] and "GRADWALK_DOT" in picture["text/plain"]
+    data = player_comment(player["text/html"])
+    assert data["svgs"] == [] and "GRADWALK_DOT" in data["problem"] and "picture" not in data

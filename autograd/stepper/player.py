@@ -6,9 +6,11 @@ taking the step, the parents and edges the values flow along, the cells whose te
 which the script applies to that one picture. So the picture holds still: one layout and one
 scale for every step, and the page grows with the number of steps, not with steps × graph.
 
-Where scripts are stripped (an untrusted notebook, a static viewer) the page shows a static
-PNG of step 0 and its explanation instead; the script replaces it with the interactive picture.
-The page needs no kernel, server or network.
+Two forms. `player_html` (a page, `save_html`, `_repr_html_`) holds a static PNG of step 0
+and its explanation, which the script replaces with the interactive picture. In a notebook
+(`notebook_outputs`, through IPython) the PNG is an output of its own, which every viewer shows
+trusted or not and no sanitizer touches; the player follows as an output that shows nothing
+until its script runs, and then hides the PNG. Neither needs a kernel, server or network.
 """
 
 from __future__ import annotations
