@@ -345,6 +345,7 @@ _DEFINITION = re.compile(r"(v\d+) = (.*)")
 
 
 _NAME = re.compile(r"\(?[A-Za-z_][A-Za-z0-9_]*\)?")
+_COMPARISON = (ast.Compare, ast.Name, ast.Constant, ast.cmpop, ast.Load)
 _SLOT = re.compile(r"v(\d+)")
 _CONSTANT = re.compile(r"c(\d+)")
 _CHUNK = 64
