@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import autograd
 import nn
 from autograd import Value
-from autograd.compiled import Compiled, TracingError
+from autograd.compiled import Compiled, TracingError, arguments
 from autograd.compiled.codegen import python_source
 from autograd.compiled.rules import PythonRules
 from autograd.compiled.trace import trace
@@ -313,6 +313,29 @@ def test_the_cache_is_bounded_and_drops_the_least_recently_used():
     assert len(step._cache) == 2
     with pytest.raises(ValueError, match="cache_size"):
         autograd.compile(lambda: 1.0, cache_size=0)
+
+
+_ITEM = st.one_of(st.floats(-2, 2), st.integers(-3, 3), st.booleans(), st.none())
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.one_of(_ITEM, st.lists(_ITEM, max_size=3), st.tuples(_ITEM, _ITEM)), max_size=5),
+    st.booleans(),
+)
+def test_uniform_sequences_get_the_key_and_items_of_the_element_walk(xs, numbers_traced):
+    """Sequences of floats, of ints and of rows of floats are keyed without a call per element;
+    the key and the traced items are those of the general walk, element by element."""
+    args = (xs, tuple(xs), [tuple(x) if isinstance(x, list) else x for x in xs])
+    fast = arguments.flatten(args, numbers_traced=numbers_traced)
+    original = arguments._uniform_key
+    arguments._uniform_key = lambda *_: None
+    try:
+        walk = arguments.flatten(args, numbers_traced=numbers_traced)
+    finally:
+        arguments._uniform_key = original
+    assert fast.key == walk.key
+    assert [(type(i), i) for i in fast.items] == [(type(i), i) for i in walk.items]
 
 
 def test_arguments_that_cannot_be_traced_or_keyed_are_refused():
