@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -179,20 +180,23 @@ def finiteness(local: str, ns: Namespace, first_step: int) -> tuple[str, str | N
     """How a local grad's finiteness is known: ("finite", None) when it cannot be inf or nan,
     ("not finite", None) for an inf or nan constant, ("leaf", name) for an argument or leaf
     slot, ("node", name) for a node's slot, and ("computed", None) otherwise."""
+    name = local.strip("()")  # a name, as most locals are (dot's partners, mul's other operand)
+    match = _SLOT.fullmatch(name)
+    if match is not None:
+        return ("leaf" if int(match[1]) < first_step else "node"), name
+    match = _CONSTANT.fullmatch(name)
+    if match is not None:
+        c = ns.constants[int(match[1])]
+        return ("finite" if c - c == 0.0 else "not finite"), None
+    return ("finite" if _always_finite_text(local) else "computed"), None
+
+
+@functools.lru_cache(maxsize=1024)
+def _always_finite_text(local: str) -> bool:
     try:
-        tree = ast.parse(local, mode="eval").body
+        return always_finite(ast.parse(local, mode="eval").body)
     except SyntaxError:
-        return "computed", None
-    if isinstance(tree, ast.Name):
-        match = _SLOT.fullmatch(tree.id)
-        if match is not None:
-            return ("leaf" if int(match[1]) < first_step else "node"), tree.id
-        match = _CONSTANT.fullmatch(tree.id)
-        if match is not None:
-            c = ns.constants[int(match[1])]
-            return ("finite" if c - c == 0.0 else "not finite"), None
-        return "computed", None
-    return ("finite" if always_finite(tree) else "computed"), None
+        return False
 
 
 def always_finite(node: ast.AST) -> bool:
@@ -203,10 +207,7 @@ def always_finite(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return always_finite(node.operand)
     if isinstance(node, ast.IfExp):
-        plain = all(
-            isinstance(n, (ast.Compare, ast.Name, ast.Constant, ast.cmpop, ast.Load))
-            for n in ast.walk(node.test)
-        )
+        plain = all(isinstance(n, _COMPARISON) for n in ast.walk(node.test))
         return plain and always_finite(node.body) and always_finite(node.orelse)
     return False
 
@@ -214,6 +215,8 @@ def always_finite(node: ast.AST) -> bool:
 def distributed(local: str, g: str, ns: Namespace) -> str:
     """local · g, with g multiplied into the branches of a choice between numbers, where
     1.0 · g is g: `(g if x > 0.0 else 0.0 * g)` for relu, the same floats with one product fewer."""
+    if " if " not in local:
+        return times(local, g, ns)
     try:
         tree = ast.parse(local, mode="eval").body
     except SyntaxError:
