@@ -195,6 +195,29 @@ def test_zero_gradients_skip_as_in_eager_whatever_the_locals(values):
     assert bits([out, *(y.grad for y in ys)]) == bits([expected[0], *expected[1]])
 
 
+def shared_abs(x):
+    a = abs(x)
+    return 2.0 % (a.exp() + a)
+
+
+def shared_neg(x):
+    n = -x
+    h = abs(n) + n
+    return h - h
+
+
+@pytest.mark.parametrize("f", [shared_abs, shared_neg])
+@pytest.mark.parametrize("x", [0.7, -1.3, 0.0])
+def test_a_node_used_twice_behind_a_skippable_one_gets_its_gradient(f, x):
+    """`a` receives ∂ = 1 · g from `+` first (the same float: no variable of its own yet), then a
+    contribution from a node that may be skipped: skipped or not, its gradient is set."""
+    xs = fresh([x])
+    expected = eager(f, xs, xs)
+    ys = fresh([x])
+    out = autograd.compile(f)(*ys)
+    assert bits([out, ys[0].grad]) == bits([expected[0], *expected[1]])
+
+
 def test_branches_inside_a_rule_are_taken_afresh_on_each_replay():
     step = autograd.compile(lambda x: x.relu() + abs(x) * 2)
     a = Value(1.5)

@@ -284,6 +284,8 @@ def _chain_rule(
     for k, (a, local) in enumerate(parts):
         contribution = distributed(local, g, ns) if k in finite else times(local, g, ns)
         if grads.has(a):
+            if a in grads.alias and not constant:  # a skipped block must still leave g{a} set
+                block.prelude.append(f"g{a} = {grads.alias.pop(a)}")
             block.inside.append(f"g{a} = {grads.name(a)} + {contribution}")
             grads.alias.pop(a, None)
             grads.own.add(a)
