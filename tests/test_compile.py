@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import autograd
 import nn
 from autograd import Value
-from autograd.compiled import Compiled, TracingError
+from autograd.compiled import Compiled, TracingError, arguments
 from autograd.compiled.codegen import python_source
 from autograd.compiled.rules import PythonRules
 from autograd.compiled.trace import trace
@@ -140,6 +140,84 @@ def test_an_mlp_training_step_is_eager_bit_for_bit(fused, loss):
     assert step.traces == 1
 
 
+@pytest.mark.parametrize("where", ["first layer", "second layer", "input"])
+@pytest.mark.parametrize("x", [math.inf, -math.inf, math.nan, 1e300, -1e300])
+def test_inf_and_nan_reach_the_gradients_as_in_eager(where, x):
+    """backward() skips a node whose grad is 0 unless a local grad is inf or nan (0 · inf is nan):
+    a replay checks the same locals, the leaves' at once per call and a layer's inputs once for
+    all its neurons, and so gives eager's nans, infs and zeros, bit for bit."""
+    X, y = nn.data.make_moons(8, noise=0.1, seed=2)
+    labels = tuple(2 * t - 1 for t in y)
+
+    def make():
+        model = nn.MLP(2, [4, 4, 1], rng=5)
+        if where == "first layer":
+            model.layers[0].neurons[1].w[0].data = x
+        elif where == "second layer":
+            model.layers[1].neurons[2].w[3].data = x
+        params = model.parameters()
+
+        def loss_of(X, labels):
+            return nn.hinge_loss([model(row) for row in X], labels)
+
+        return params, loss_of
+
+    rows = [list(row) for row in X]
+    if where == "input":
+        rows[3][1] = x
+    params_a, loss_a = make()
+    params_b, loss_b = make()
+    out_a = loss_a(rows, labels)
+    out_a.backward()
+    out_b = autograd.compile(loss_b)(rows, labels)
+    assert bits([out_a.data, *(p.grad for p in params_a)]) == bits([out_b, *(p.grad for p in params_b)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, -0.0, 1.0, -2.0, math.inf, -math.inf, math.nan]), min_size=6, max_size=6)
+)
+def test_zero_gradients_skip_as_in_eager_whatever_the_locals(values):
+    """Nodes behind a relu that is off, with every kind of local grad: finite, inf, nan, zero."""
+
+    def f(a, b):
+        h = [
+            autograd.relu(autograd.dot([a, b], [w0, w1], c))
+            for w0, w1, c in (values[:3], values[3:], values[1:4])
+        ]
+        return autograd.dot(h, [a * b, b, a]) + (a - b).relu() * b
+
+    point = [0.5, -1.5]
+    xs = fresh(point)
+    expected = eager(f, xs, xs)
+    ys = fresh(point)
+    out = autograd.compile(f)(*ys)
+    assert bits([out, *(y.grad for y in ys)]) == bits([expected[0], *expected[1]])
+
+
+def shared_abs(x):
+    a = abs(x)
+    return 2.0 % (a.exp() + a)
+
+
+def shared_neg(x):
+    n = -x
+    h = abs(n) + n
+    return h - h
+
+
+@pytest.mark.parametrize("f", [shared_abs, shared_neg])
+@pytest.mark.parametrize("x", [0.7, -1.3, 0.0])
+def test_a_node_used_twice_behind_a_skippable_one_gets_its_gradient(f, x):
+    """`a` receives ∂ = 1 · g from `+` first (the same float: no variable of its own yet), then a
+    contribution from a node that may be skipped: skipped or not, its gradient is set."""
+    xs = fresh([x])
+    expected = eager(f, xs, xs)
+    ys = fresh([x])
+    out = autograd.compile(f)(*ys)
+    assert bits([out, ys[0].grad]) == bits([expected[0], *expected[1]])
+
+
 def test_branches_inside_a_rule_are_taken_afresh_on_each_replay():
     step = autograd.compile(lambda x: x.relu() + abs(x) * 2)
     a = Value(1.5)
@@ -258,6 +336,29 @@ def test_the_cache_is_bounded_and_drops_the_least_recently_used():
     assert len(step._cache) == 2
     with pytest.raises(ValueError, match="cache_size"):
         autograd.compile(lambda: 1.0, cache_size=0)
+
+
+_ITEM = st.one_of(st.floats(-2, 2), st.integers(-3, 3), st.booleans(), st.none())
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.one_of(_ITEM, st.lists(_ITEM, max_size=3), st.tuples(_ITEM, _ITEM)), max_size=5),
+    st.booleans(),
+)
+def test_uniform_sequences_get_the_key_and_items_of_the_element_walk(xs, numbers_traced):
+    """Sequences of floats, of ints and of rows of floats are keyed without a call per element;
+    the key and the traced items are those of the general walk, element by element."""
+    args = (xs, tuple(xs), [tuple(x) if isinstance(x, list) else x for x in xs])
+    fast = arguments.flatten(args, numbers_traced=numbers_traced)
+    original = arguments._uniform_key
+    arguments._uniform_key = lambda *_: None
+    try:
+        walk = arguments.flatten(args, numbers_traced=numbers_traced)
+    finally:
+        arguments._uniform_key = original
+    assert fast.key == walk.key
+    assert [(type(i), i) for i in fast.items] == [(type(i), i) for i in walk.items]
 
 
 def test_arguments_that_cannot_be_traced_or_keyed_are_refused():

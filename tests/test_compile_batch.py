@@ -239,3 +239,112 @@ def test_an_op_made_from_math_text_compiles_with_no_further_work():
     w.grad = 0.0
     assert step.map([2.0, 1.0]) == pytest.approx((27.0 + 3.375) / 2)
     assert w.grad == pytest.approx((3 * 9.0 * 2.0 + 3 * 2.25 * 1.0) / 2)
+
+
+# -- arrays written in place -----------------------------------------------------------------------
+
+
+def _array_texts(op):
+    """The op's forward and its derivatives times a gradient G, as the numpy replay writes them."""
+    from autograd.compiled.codegen import Namespace, times
+    from autograd.compiled.trace import Step
+    from autograd.compiled.vector import ARRAY_RULES
+
+    ns = Namespace()
+    step = Step(op, tuple(range(op.arity)))
+    args = ["X", "Y"][: op.arity]
+    texts = [ARRAY_RULES.forward(step, args, ns)]
+    for i in range(op.arity):
+        local = ARRAY_RULES.derivative(step, i, args, "ANS", ns)
+        texts.append(times(local, "G", ns))
+    return texts, ns
+
+
+@pytest.mark.parametrize("op", [op for op in TABLE if op.arity is not None], ids=lambda op: op.name)
+def test_an_expression_written_into_an_array_gives_the_same_floats(op):
+    """`into` evaluates an op's array text with each step writing into one array: the very floats
+    of the plain expression, inf, nan and -0.0 included."""
+    need_numpy()
+    import numpy as np
+
+    from autograd.compiled.vector import ARRAY_WORDS, into
+
+    texts, ns = _array_texts(op)
+    grid = np.array([*SPECIAL, 0.25, -0.75, 3.0])
+    X, Y = np.meshgrid(grid, grid[::-1])
+    with np.errstate(all="ignore"):
+        env = {**ns.globals, **ARRAY_WORDS, "np": np, "X": X, "Y": Y, "G": np.cos(X + 2 * Y)}
+        env.update({f"c{j}": c for j, c in enumerate(ns.constants)})
+        env["ANS"] = eval(texts[0], env)  # the module's own generated text
+        written = 0
+        for text in texts:
+            expected = np.broadcast_to(eval(text, env), X.shape)
+            lines = into(text, "OUT")
+            if lines is None:
+                continue
+            written += 1
+            env["OUT"] = np.full(X.shape, 7.0)
+            exec("\n".join(lines), env)
+            got = env["OUT"]
+            assert np.array_equal(np.signbit(got), np.signbit(expected)), (op.name, text)
+            assert np.array_equal(got, expected, equal_nan=True), (op.name, text)
+    assert written  # every op of the table has a text made of ufuncs and operators
+
+
+def test_step_on_arrays_is_floats_step_bit_for_bit():
+    need_numpy()
+    import numpy as np
+
+    from autograd.compiled.vector import ARRAY_WORDS
+
+    xs = np.array(SPECIAL)
+    for out in (None, np.empty(len(SPECIAL))):
+        got = ARRAY_WORDS["step"](xs, out=out) if out is not None else ARRAY_WORDS["step"](xs)
+        assert [float(g).hex() for g in got] == [FLOAT_WORDS["step"](x).hex() for x in SPECIAL]
+    assert float(ARRAY_WORDS["step"](2.0)) == 1.0
+
+
+def test_the_arrays_of_a_batch_are_kept_per_thread_and_per_number_of_rows():
+    need_numpy()
+    import threading
+
+    from autograd.compiled.vector import Buffers
+
+    buffers = Buffers([3, 1])
+    first = buffers(10)
+    assert [a.shape for a in first] == [(3, 10), (1, 10)]
+    assert buffers(10) is first  # kept for the next call
+    assert buffers(4) is not first and buffers(10) is first  # a last, shorter pass has its own
+    buffers(5)
+    assert buffers(10) is not first  # at most two sizes are kept
+    other = []
+    thread = threading.Thread(target=lambda: other.append(buffers(10)))
+    thread.start()
+    thread.join()
+    assert other[0] is not buffers(10)  # another thread writes into arrays of its own
+
+
+def test_a_batch_in_several_passes_over_reused_arrays_is_the_loop_over_rows():
+    """More rows than one pass holds: passes of two sizes, and calls after the weights changed,
+    all over the same kept arrays."""
+    need_numpy()
+    from autograd.compiled import vector
+
+    model = nn.MLP(2, [16, 1], rng=4)
+    params = model.parameters()
+    n = vector.CHUNK_BYTES // (8 * 16) * 2 + 300
+    X, y = nn.data.make_moons(n, noise=0.2, seed=5)
+    labels = [2.0 * t - 1.0 for t in y]
+
+    def row_loss(x, label):
+        return autograd.relu(1 - label * model(x))
+
+    step = autograd.compile(row_loss)
+    rows = list(zip(X, labels))
+    for _ in range(2):
+        expected, grads, scales, out_scale = loop_over_rows(row_loss, rows, params)
+        assert_close(step.map(X, labels), expected, out_scale)
+        for p, g, scale in zip(params, grads, scales):
+            assert_close(p.grad, g, scale)
+            p.grad = 0.0
+            p.data -= 0.3 * g  # the next call reads new weights into the same arrays

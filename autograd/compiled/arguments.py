@@ -11,6 +11,7 @@ from __future__ import annotations
 import numbers
 import reprlib
 from collections.abc import Sequence
+from itertools import chain, repeat
 
 from autograd.value import Value
 
@@ -54,6 +55,9 @@ def _key(x: object, items: list[object], numbers_traced: bool, where: tuple[int,
         items.append(x)
         return VALUE
     if t is list or t is tuple:
+        uniform = _uniform_key(x, items, numbers_traced)  # type: ignore[arg-type]
+        if uniform is not None:
+            return (t.__name__, uniform)
         return (t.__name__, tuple(_key(e, items, numbers_traced, (*where, j)) for j, e in enumerate(x)))
     if t in _STATIC:
         if numbers_traced and t is int:
@@ -73,6 +77,32 @@ def _key(x: object, items: list[object], numbers_traced: bool, where: tuple[int,
         "function takes Values and floats (traced), int, bool, str or None (static), and lists or "
         "tuples of these; reach anything else (a model, say) through the function's closure"
     )
+
+
+def _uniform_key(x: list | tuple, items: list[object], numbers_traced: bool) -> tuple | None:
+    """The key of a sequence of floats, of ints, or of lists (or tuples) of floats, the usual
+    arguments (the rows of X, the labels), made without a call per element: the same key as the
+    element by element walk gives. None for any other sequence."""
+    kinds = set(map(type, x))
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind is float:
+        items.extend(x)
+        return (NUMBER,) * len(x)
+    if kind is int:
+        if numbers_traced:
+            items.extend(map(float, x))
+            return (NUMBER,) * len(x)
+        return tuple(zip(repeat("int"), x))
+    if kind is list or kind is tuple:
+        flat = list(chain.from_iterable(x))
+        if set(map(type, flat)) != {float}:
+            return None
+        items.extend(flat)
+        name = kind.__name__
+        return tuple([(name, (NUMBER,) * n) for n in map(len, x)])
+    return None
 
 
 def _place(where: tuple[int, ...]) -> str:

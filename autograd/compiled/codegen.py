@@ -11,7 +11,9 @@ by `backward()`, so its results are the same bit for bit.
 
 from __future__ import annotations
 
+import ast
 import builtins
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -94,9 +96,8 @@ def python_source(program: Program, rules: Any, *, backward: bool) -> tuple[str,
     blocks: list[SkipBlock] = []
     for n in program.backward:
         if needed[n]:
-            _chain_rule(program.steps[n - first], n, needed, grads, rules, ns, blocks)
-    for block in blocks:
-        body.extend(block.lines())
+            _chain_rule(program.steps[n - first], n, needed, grads, rules, ns, blocks, first)
+    body.extend(_blocks_code(blocks))
     returned = ", ".join(f"g{r}" for r in receivers)
     body.append(f"return {out}, ({returned}{',' if len(receivers) == 1 else ''})")
     return _function("replay(S, G)", [*head, *_inlined([*forward, *body], first)], ns), ns
@@ -121,35 +122,120 @@ class SkipBlock:
     """Contributions of consecutive nodes that share a gradient g, run only when g ≠ 0 or one of
     their local grads is not finite: backward() skips exactly such nodes (their contributions
     would be zeros; in an interior grad a zero's sign is all they could change, and it never
-    reaches a leaf, since a zero grad is skipped again further on)."""
+    reaches a leaf, since a zero grad is skipped again further on).
+
+    The local grads to check come in three kinds (see `Checks`): numbers of the call's arguments
+    and leaves, checked by one flag per call; values of other nodes, whose check is shared by the
+    blocks that check the same values (a layer's neurons all check the layer's inputs); and
+    expressions computed here. A local that cannot be inf or nan (relu's 0 or 1) needs no check.
+    """
 
     def __init__(self, g: str | None) -> None:
         self.g = g  # None: contributions that always run (constant locals)
         self.prelude: list[str] = []
-        self.checks: list[str] = []
+        self.leaf_terms: list[str] = []  # argument and leaf slots: finite unless the call's flag says not
+        self.node_terms: list[str] = []  # slots of nodes: checked by a shared flag or here
+        self.checks: list[str] = []  # expressions computed in the prelude
+        self.always = False  # a constant local is inf or nan: the block always runs
         self.inside: list[str] = []
         self.first_time: list[int] = []
 
-    def lines(self) -> list[str]:
-        if self.g is None:
+    def node_group(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.node_terms))
+
+    def lines(self, shared: dict[tuple[str, ...], str]) -> list[str]:
+        """The block's code; shared maps a group of node terms to the name of its flag."""
+        if self.g is None or self.always:
             return [*self.prelude, *self.inside]
-        condition = f"{self.g} != 0.0"
+        condition = [f"{self.g} != 0.0"]
+        group = self.node_group()
+        if group in shared:
+            condition.append(shared[group])
+        elif group:
+            condition.append(not_finite(group))
+        leaves = list(dict.fromkeys(self.leaf_terms))
+        if leaves:
+            condition.append(f"L_ and {not_finite(leaves)}")
         unique = list(dict.fromkeys(self.checks))
-        if len(unique) == 1:
-            condition += f" or {unique[0]} - {unique[0]} != 0.0"
-        elif 1 < len(unique) <= _CHUNK:
-            condition += f" or (s_ := {' + '.join(unique)}) - s_ != 0.0"
-        elif unique:
-            condition += f" or not_all_finite(({', '.join(unique)},))"
-        out = [*self.prelude, f"if {condition}:", *(f"    {line}" for line in self.inside)]
+        if unique:
+            condition.append(not_finite(unique))
+        out = [*self.prelude, f"if {' or '.join(condition)}:", *(f"    {line}" for line in self.inside)]
         if self.first_time:
             out.append("else:")
             out.extend(f"    g{a} = 0.0" for a in self.first_time)
         return out
 
 
+def not_finite(terms: list[str] | tuple[str, ...]) -> str:
+    """An expression that is True when some term is inf or nan (or their sum overflows: then a
+    block runs whose contributions are zeros, which changes no gradient but a zero's sign)."""
+    if len(terms) == 1:
+        return f"{terms[0]} - {terms[0]} != 0.0"
+    if len(terms) <= _CHUNK:
+        return f"(s_ := {' + '.join(terms)}) - s_ != 0.0"
+    return f"not_all_finite(({', '.join(terms)},))"
+
+
+def finiteness(local: str, ns: Namespace, first_step: int) -> tuple[str, str | None]:
+    """How a local grad's finiteness is known: ("finite", None) when it cannot be inf or nan,
+    ("not finite", None) for an inf or nan constant, ("leaf", name) for an argument or leaf
+    slot, ("node", name) for a node's slot, and ("computed", None) otherwise."""
+    name = local.strip("()")  # a name, as most locals are (dot's partners, mul's other operand)
+    match = _SLOT.fullmatch(name)
+    if match is not None:
+        return ("leaf" if int(match[1]) < first_step else "node"), name
+    match = _CONSTANT.fullmatch(name)
+    if match is not None:
+        c = ns.constants[int(match[1])]
+        return ("finite" if c - c == 0.0 else "not finite"), None
+    return ("finite" if _always_finite_text(local) else "computed"), None
+
+
+@functools.lru_cache(maxsize=1024)
+def _always_finite_text(local: str) -> bool:
+    try:
+        return always_finite(ast.parse(local, mode="eval").body)
+    except SyntaxError:
+        return False
+
+
+def always_finite(node: ast.AST) -> bool:
+    """Whether an expression is finite for any operands: a finite number, or a choice between
+    such (relu′ is `1.0 if x > 0.0 else 0.0`) on a test that only compares (and cannot raise)."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float) and node.value - node.value == 0.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return always_finite(node.operand)
+    if isinstance(node, ast.IfExp):
+        plain = all(isinstance(n, _COMPARISON) for n in ast.walk(node.test))
+        return plain and always_finite(node.body) and always_finite(node.orelse)
+    return False
+
+
+def distributed(local: str, g: str, ns: Namespace) -> str:
+    """local · g, with g multiplied into the branches of a choice between numbers, where
+    1.0 · g is g: `(g if x > 0.0 else 0.0 * g)` for relu, the same floats with one product fewer."""
+    if " if " not in local:
+        return times(local, g, ns)
+    try:
+        tree = ast.parse(local, mode="eval").body
+    except SyntaxError:
+        return times(local, g, ns)
+    if isinstance(tree, ast.IfExp) and always_finite(tree):
+        yes, no = (times(float(ast.literal_eval(branch)), g, ns) for branch in (tree.body, tree.orelse))
+        return f"({yes} if {ast.unparse(tree.test)} else {no})"
+    return times(local, g, ns)
+
+
 def _chain_rule(
-    step: Step, n: int, needed: list[bool], grads: Grads, rules: Any, ns: Namespace, blocks: list[SkipBlock]
+    step: Step,
+    n: int,
+    needed: list[bool],
+    grads: Grads,
+    rules: Any,
+    ns: Namespace,
+    blocks: list[SkipBlock],
+    first_step: int,
 ) -> None:
     """Node n's share of the chain rule: g_parent += ∂n/∂parent · g_n for each parent that needs it.
 
@@ -174,17 +260,32 @@ def _chain_rule(
         block = SkipBlock(g)
         blocks.append(block)
     block.prelude.extend(prelude)
+    finite = set()
     for k, (a, local) in enumerate(parts):
         if type(local) is float:
+            if local - local != 0.0:
+                block.always = True
             continue
-        if not _NAME.fullmatch(local):  # computed once, for the check and the contribution
-            block.prelude.append(f"d{n}_{k} = {local}")
-            local = f"d{n}_{k}"
-            parts[k] = (a, local)
-        block.checks.append(local)
-    for a, local in parts:
-        contribution = times(local, g, ns)
+        kind, name = finiteness(local, ns, first_step)
+        if kind == "finite":
+            finite.add(k)
+        elif kind == "not finite":
+            block.always = True
+        elif kind == "leaf":
+            block.leaf_terms.append(name)  # type: ignore[arg-type]
+        elif kind == "node":
+            block.node_terms.append(name)  # type: ignore[arg-type]
+        else:
+            if not _NAME.fullmatch(local):  # computed once, for the check and the contribution
+                block.prelude.append(f"d{n}_{k} = {local}")
+                local = f"d{n}_{k}"
+                parts[k] = (a, local)
+            block.checks.append(local)
+    for k, (a, local) in enumerate(parts):
+        contribution = distributed(local, g, ns) if k in finite else times(local, g, ns)
         if grads.has(a):
+            if a in grads.alias and not constant:  # a skipped block must still leave g{a} set
+                block.prelude.append(f"g{a} = {grads.alias.pop(a)}")
             block.inside.append(f"g{a} = {grads.name(a)} + {contribution}")
             grads.alias.pop(a, None)
             grads.own.add(a)
@@ -195,6 +296,29 @@ def _chain_rule(
             grads.own.add(a)
             if not constant:
                 block.first_time.append(a)
+
+
+def _blocks_code(blocks: list[SkipBlock]) -> list[str]:
+    """The blocks' code, with the checks they share computed once: a flag `L_` saying whether
+    some argument or leaf is inf or nan (so that, in the usual case, theirs are not checked one
+    by one), and a flag per group of node values checked by several blocks, set before the first."""
+    lines: list[str] = []
+    if any(block.leaf_terms and block.g is not None and not block.always for block in blocks):
+        lines.append("L_ = not_all_finite(S)")
+    uses: dict[tuple[str, ...], int] = {}
+    for block in blocks:
+        if block.g is not None and not block.always:
+            group = block.node_group()
+            if group:
+                uses[group] = uses.get(group, 0) + 1
+    shared: dict[tuple[str, ...], str] = {}
+    for block in blocks:
+        group = block.node_group()
+        if uses.get(group, 0) > 1 and group not in shared:
+            shared[group] = f"n{len(shared)}_"
+            lines.append(f"{shared[group]} = {not_finite(group)}")
+        lines.extend(block.lines(shared))
+    return lines
 
 
 def _inlined(lines: list[str], first_step: int) -> list[str]:
@@ -226,6 +350,9 @@ _DEFINITION = re.compile(r"(v\d+) = (.*)")
 
 
 _NAME = re.compile(r"\(?[A-Za-z_][A-Za-z0-9_]*\)?")
+_COMPARISON = (ast.Compare, ast.Name, ast.Constant, ast.cmpop, ast.Load)
+_SLOT = re.compile(r"v(\d+)")
+_CONSTANT = re.compile(r"c(\d+)")
 _CHUNK = 64
 
 

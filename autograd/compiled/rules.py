@@ -178,10 +178,9 @@ class PythonRules:
             n = len(args) // 2
             if form == "total":
                 return chained(target, args)
-            lines = chained(target, [f"{a} * {b}" for a, b in zip(args[:n], args[n : 2 * n])])
-            if len(args) % 2:
-                lines.append(f"{target} = {target} + {args[-1]}")
-            return lines
+            products = [f"{a} * {b}" for a, b in zip(args[:n], args[n : 2 * n])]
+            start = [args[-1]] if len(args) % 2 else []  # (0.0 + x0·y0 + …) + c is one sum more
+            return chained(target, [*products, *start])
         return [f"{target} = {ns.ref(op.forward)}({', '.join(args)})"]  # type: ignore[attr-defined]
 
     @staticmethod

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,14 +59,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0.0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
-def _relu(x: np.ndarray) -> np.ndarray:
+def _relu(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """max(0, x), nan staying nan; it may keep -0.0 where floats' relu gives 0.0, an equal number."""
-    return np.maximum(x, 0.0)
+    return np.maximum(x, 0.0, out=out)
 
 
-def _step(x: np.ndarray) -> np.ndarray:
-    """1 for x > 0, else 0 (nan for nan, which sends the batch to the row-by-row replay)."""
-    return np.heaviside(x, 0.0)
+def _step(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 for x > 0, else 0 (0 for nan, as floats' step), as floats: the comparison, cast."""
+    if out is None:
+        return np.greater(x, 0.0).astype(np.float64)
+    return np.greater(x, 0.0, out=out)
 
 
 def _dpow_dx(x: np.ndarray, y: np.ndarray, ans: np.ndarray) -> np.ndarray:
@@ -94,6 +97,75 @@ ARRAY_WORDS: dict[str, object] = {
     "sign": np.sign, "div": np.true_divide, "sigmoid": _sigmoid, "relu": _relu, "step": _step,
     "dpow_dx": _dpow_dx, "logpos": _logpos, "LN2": FLOAT_WORDS["LN2"], "LN10": FLOAT_WORDS["LN10"],
 }  # fmt: skip
+
+
+#: The words whose array function can write its result into a given array (`out=`).
+OUT_WORDS = frozenset(w for w, f in ARRAY_WORDS.items() if isinstance(f, np.ufunc) or f in (_relu, _step))
+
+#: numpy's functions of the operators, which take `out=` too.
+_OPERATOR_UFUNCS = {
+    ast.Add: "np.add", ast.Sub: "np.subtract", ast.Mult: "np.multiply", ast.Div: "np.true_divide",
+}  # fmt: skip
+
+
+def into(expression: str, out: str) -> list[str] | None:
+    """Statements that compute an array expression into the array `out`, each op writing there
+    (`(step(B1)) * G4` is `step(B1, out=Q[3])`, then `np.multiply(Q[3], G4, out=Q[3])`): the same
+    floats, with no temporary array. None when the expression's outermost part is no such op.
+
+    Only elementwise ops write where their own operand is (in place is exact for them); a matrix
+    product writes into `out` only as the outermost op."""
+    lines: list[str] = []
+
+    def written(node: ast.expr, outermost: bool) -> str | None:
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPERATOR_UFUNCS:
+            function, operands = _OPERATOR_UFUNCS[type(node.op)], [node.left, node.right]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult) and outermost:
+            return f"np.matmul({ast.unparse(node.left)}, {ast.unparse(node.right)}, out={out})"
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            function, operands = "np.negative", [node.operand]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in OUT_WORDS
+            and not node.keywords
+        ):
+            function, operands = node.func.id, list(node.args)
+        else:
+            return None
+        texts = []
+        for operand in operands:
+            inner = None if out in texts else written(operand, False)
+            if inner is not None:
+                lines.append(inner)
+                texts.append(out)
+            else:
+                texts.append(ast.unparse(operand))
+        return f"{function}({', '.join(texts)}, out={out})"
+
+    last = written(ast.parse(expression, mode="eval").body, True)
+    return None if last is None else [*lines, last]
+
+
+class Buffers:
+    """The arrays a batch function writes its blocks into, made once per number of rows and kept
+    (per thread) for the next call: arrays of a few hundred KB would otherwise go back to the
+    system when freed and be faulted in again on every call."""
+
+    def __init__(self, rows: list[int]) -> None:
+        self.rows = rows
+        self._local = threading.local()
+
+    def __call__(self, n: int) -> list[np.ndarray]:
+        pools = getattr(self._local, "pools", None)
+        if pools is None:
+            pools = self._local.pools = {}
+        arrays = pools.get(n)
+        if arrays is None:
+            if len(pools) >= 2:  # a batch's chunks have at most two sizes
+                pools.pop(next(iter(pools)))
+            arrays = pools[n] = [np.empty((r, n)) for r in self.rows]
+        return arrays
 
 
 def _elementwise(fn: Callable[..., object], op: object, what: int) -> Callable[..., object]:
@@ -298,6 +370,18 @@ class Writer:
         #: blocks with a gradient matrix G{b}: True when the array is the block's own (not shared)
         self.block_grads: dict[int, bool] = {}
         self.units: list[object] = []  # forward order: blocks and single slots
+        self.buffers: list[int] = []  # the rows of each array Q[k] that a block is written into
+
+    def buffered(self, target: str, rows: int, expression: str) -> None:
+        """target = expression, written into an array of its own kept between calls when it can be."""
+        lines = into(expression, f"Q[{len(self.buffers)}]")
+        if lines is None:
+            self.emit(f"{target} = {expression}")
+            return
+        self.buffers.append(rows)
+        lines[-1] = f"{target} = {lines[-1]}"
+        for line in lines:
+            self.emit(line)
 
     def emit(self, line: str) -> None:
         self.lines.append(line)
@@ -317,6 +401,9 @@ class Writer:
         place = self.plan.block_of.get(slots[0])
         if place is not None and place[1] == 0 and list(slots) == place[0].members:
             return f"B{place[0].index}"
+        n_args = self.program.n_args
+        if slots[-1] < n_args and list(slots) == list(range(slots[0], slots[0] + len(slots))):
+            return f"A[{slots[0]}:{slots[-1] + 1}]"  # consecutive inputs: rows of A already
         name = self.stacks.get(slots)
         if name is None:
             name = self.stacks[slots] = f"M{len(self.stacks)}"
@@ -355,13 +442,12 @@ class Writer:
         if block.kind == "dot":
             self.emit(f"W{b} = P[{self.ns.ref(np.asarray(block.weights, dtype=np.intp))}]")
             X = self.stack(block.inputs)
-            line = f"B{b} = W{b} @ {X}"
-            if block.start is not None:
-                line += f" + P[{_index(self.ns, block.start)}][:, None]"
-            self.emit(line)
+            self.buffered(f"B{b}", len(block.members), f"W{b} @ {X}")
+            if block.start is not None:  # added in place: the same sums as W @ X + b
+                self.emit(f"B{b} += P[{_index(self.ns, block.start)}][:, None]")
             return
         args = [f"B{x.index}" if kind == "rows" else self.broadcast(x) for kind, x in block.operands]  # type: ignore[union-attr]
-        self.emit(f"B{b} = {ARRAY_RULES.forward(block.step, args, self.ns)}")
+        self.buffered(f"B{b}", len(block.members), ARRAY_RULES.forward(block.step, args, self.ns))
 
     def broadcast(self, a: Operand) -> str:
         """An operand shared by the rows of a block: a row vector broadcasts over the block's rows."""
@@ -439,7 +525,7 @@ class Writer:
             self.emit(f"{G} = {G} + {contribution}")
             self.block_grads[block.index] = True
         else:
-            self.emit(f"{G} = {contribution}")
+            self.buffered(G, len(block.members), contribution)
             self.block_grads[block.index] = False
 
     def block_row_add(self, block: Block, row: int, contribution: str) -> None:
@@ -533,8 +619,9 @@ class Writer:
                     self.emit(f"PG[{_index(self.ns, block.start)}] += {G}.sum(axis=1)")
                 else:
                     self.emit(f"np.add.at(PG, {self.ns.ref(np.asarray(block.start))}, {G}.sum(axis=1))")
-            if any(self.needed[a] for a in block.inputs):
-                self.distribute(block.inputs, f"W{block.index}.T @ {G}")
+            if any(self.needed[a] for a in block.inputs):  # one neuron: an outer product, broadcast
+                product = "*" if len(block.members) == 1 else "@"
+                self.distribute(block.inputs, f"W{block.index}.T {product} {G}")
             return
         step = block.step
         args = [f"B{x.index}" if kind == "rows" else self.value(x) for kind, x in block.operands]  # type: ignore[union-attr]
@@ -574,6 +661,8 @@ class Writer:
         if leaves:  # as Python floats, read once
             index = self.ns.ref(np.asarray([v - n_args for v in leaves], dtype=np.intp))
             head.append(f"({', '.join(f'v{v}' for v in leaves)},) = P[{index}].tolist()")
+        if self.buffers:
+            head.append(f"Q = {self.ns.ref(Buffers(self.buffers))}(N)")
         self.ns.globals["C"] = tuple(constants)
         return "\n    ".join(["def replay(A, P, N):", *head, *self.lines]) + "\n"
 
@@ -647,10 +736,9 @@ def _inputs_row_by_row(columns: Sequence[Sequence[object]], n: int, key: object,
     return matrix
 
 
-#: Rows per pass: each pass's arrays stay small enough for the allocator to reuse their memory
-#: (larger ones are returned to the system and fault in again on every pass, which costs more
-#: than the extra passes).
-CHUNK_BYTES = 64 * 1024
+#: Rows per pass, for the widest block's arrays: a pass's blocks are written into arrays kept
+#: between calls (see Buffers), so a larger pass costs no page faults, only memory (a few MB).
+CHUNK_BYTES = 256 * 1024
 
 
 def run_batch(
