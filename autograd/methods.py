@@ -24,8 +24,8 @@ from autograd.value import (
     NEW,
     NO_GRAD,
     RECORD,
+    RECORD_CONSTANT,
     RECORD_MANY,
-    RECORD_OPERANDS,
     UNTRACKED,
     Value,
     untracked,
@@ -80,15 +80,17 @@ def _indent(lines: str, n: int) -> str:
     return "\n".join(" " * n + line.strip() for line in lines.split(";"))
 
 
-def _record(p0: str, p1: str | None = None, operands: str = "") -> Callable[[list[str]], str]:
+def _record(
+    p0: str, p1: str | None = None, constant: tuple[str, int] | None = None
+) -> Callable[[list[str]], str]:
     """The node writes for parents p0 (and p1), given the expressions of their local derivatives."""
 
     def record(grads: list[str]) -> str:
         g1 = grads[1] if p1 is not None else None
         fields = {"node": "node", "fn": "OP", "p0": p0, "g0": grads[0], "p1": p1, "g1": g1}
         text = RECORD[1 if p1 is None else 2].format(**fields)
-        if operands:
-            text += "; " + RECORD_OPERANDS.format(node="node", ops=operands)
+        if constant is not None:
+            text += "; " + RECORD_CONSTANT.format(node="node", const=constant[0], position=constant[1])
         return text
 
     return record
@@ -145,7 +147,7 @@ def _binary(name: str, forward: str, derivatives: tuple[str, str], reflected: bo
             f"def _method(self, other):  # {name}\n    y = self.data\n"
             f"    x = other if type(other) is float else number(other, OP)\n"
             f"    if x is None:\n        return NotImplemented\n"
-            + _body(forward, "x, y", [d1], _record("self", operands="(x, self)"), 4)
+            + _body(forward, "x, y", [d1], _record("self", constant=("x", 0)), 4)
         )
     return (
         f"def _method(self, other):  # {name}\n    x = self.data\n"
@@ -153,7 +155,7 @@ def _binary(name: str, forward: str, derivatives: tuple[str, str], reflected: bo
         + _body(forward, "x, y", [d0, d1], _record("self", "other"), 8)
         + "    y = other if type(other) is float else number(other, OP)\n"
         "    if y is None:\n        return NotImplemented\n"
-        + _body(forward, "x, y", [d0], _record("self", operands="(self, y)"), 4)
+        + _body(forward, "x, y", [d0], _record("self", constant=("y", 1)), 4)
     )
 
 

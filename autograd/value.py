@@ -77,9 +77,12 @@ class Value:
         `(2 - x).operands == (2.0, x)`; the position of a parent among them is its argument index.
         """
         try:
-            return self._c
+            c = self._c
         except AttributeError:
             return self.parents
+        if c.__class__ is int:  # one Value and one number: the number is in _g1, at position c
+            return (self._g1, self._p0) if c == 0 else (self._p0, self._g1)
+        return c
 
     @property
     def creator(self) -> Op | None:
@@ -242,7 +245,12 @@ def make_node(data: float, fn: Op, parents: tuple, grads: tuple, operands: tuple
         node._g0, node._g1 = grads
     else:
         node._p0, node._g0, node._p1 = parents, grads, MANY
-    if operands is not None:
+    if operands is None:
+        return node
+    if n == 1 and len(operands) == 2:  # as RECORD_CONSTANT: no tuple for the common case
+        position = 0 if operands[1] is parents[0] else 1
+        node._g1, node._c = operands[position], position
+    else:
         node._c = operands
     return node
 
@@ -259,13 +267,14 @@ def untracked(data: float) -> Value:
 
 
 #: Templates for generated code, by the number of Value operands: `{node}` is the new node's
-#: variable, `{fn}` the Op, `{p0}`/`{g0}`… the parents and their local derivatives, `{ops}` the
-#: operands tuple when some are numbers. Each is the exact counterpart of `make_node`.
+#: variable, `{fn}` the Op, `{p0}`/`{g0}`… the parents and their local derivatives; a binary op
+#: with one number operand keeps it in `_g1`, its position (0 or 1) in `_c`. Each is the exact
+#: counterpart of `make_node`.
 RECORD = {
     1: "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = None",
     2: "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = {p1}; {node}._g1 = {g1}",
 }
 NEW = '{node} = _new(Value); {node}.data = {data}; {node}.grad = 0.0; {node}.label = ""'
 RECORD_MANY = "{node}._fn = {fn}; {node}._p0 = {p0}; {node}._g0 = {g0}; {node}._p1 = MANY"
-RECORD_OPERANDS = "{node}._c = {ops}"
+RECORD_CONSTANT = "{node}._g1 = {const}; {node}._c = {position}"
 UNTRACKED = "{node}._fn = NO_GRAD; {node}._p0 = {node}._p1 = None"
