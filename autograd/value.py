@@ -11,8 +11,10 @@ The layout, in slots, and the only code that writes them is in this module:
 |---|---|---|---|---|
 | `_fn` | None (NO_GRAD if made under no_grad) | the Op | the Op | the Op |
 | `_p0`, `_g0` | None | parent, ∂/∂parent | first parent, its ∂ | tuple of parents, tuple of ∂ |
-| `_p1`, `_g1` | None | None | second parent, its ∂ | MANY |
-| `_c` | | the operands in written order, set only when one of them is a number |
+| `_p1`, `_g1` | None | None (`_g1`: a number operand) | second parent, its ∂ | MANY |
+| `_c` | | with a number operand: its position, 0 or 1 | | with number operands: all operands |
+
+(`_c` and, for one parent, `_g1` are set only when an operand is a number; `operands` reads them.)
 
 Most nodes have one or two parents, so those live in slots rather than in tuples: a node is
 then a single object, which halves the work of Python's cyclic garbage collector and the memory
