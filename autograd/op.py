@@ -14,6 +14,7 @@ User ops (`autograd.op`) give Python callables instead, which are never turned i
 
 from __future__ import annotations
 
+import ast
 import inspect
 import reprlib
 from collections.abc import Callable, Sequence
@@ -110,7 +111,14 @@ class Op:
         where: Callable[..., bool] | None = None,
         method: str | None = "",
     ) -> Op:
-        """A built-in op of the table, its forward and derivatives written as math text."""
+        """A built-in op of the table, its forward and derivatives written as math text.
+
+        The text may hold only arithmetic, numbers, the operands (`x`, `y`, `xs`, `ans`) and the
+        words of autograd/floats.py (`math_text` checks it before anything is compiled), so even
+        text that is not the table's own can do nothing but arithmetic.
+        """
+        for text in (forward, *derivatives):
+            math_text(text, name)
         symbol = symbol or name
         arity = None if variadic else len(derivatives)
         names = ("x", "y")[: len(derivatives)]
@@ -284,8 +292,34 @@ def op_error(op: Op, error: Exception, xs: Sequence[float]) -> Exception:
     return type(error)(text)
 
 
+_ALLOWED_NODES = (
+    ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Load, ast.Constant,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.USub, ast.UAdd,
+)  # fmt: skip
+
+
+def math_text(text: str, name: str) -> str:
+    """text, if it is math over the operands and the table's words; else ValueError naming op name."""
+    words = {"x", "y", "xs", "ans", *floats.NAMESPACE}
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        raise ValueError(f"op {name!r}: {text!r} is not a formula") from None
+    for node in ast.walk(tree):
+        bad = not isinstance(node, _ALLOWED_NODES)
+        bad = bad or (isinstance(node, ast.Name) and node.id not in words)
+        bad = bad or (isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords))
+        bad = bad or (isinstance(node, ast.Constant) and type(node.value) not in (int, float))
+        if bad:
+            raise ValueError(
+                f"op {name!r}: {text!r} may hold only arithmetic, numbers, x, y, xs, ans and the words "
+                f"of autograd/floats.py; {ast.dump(node)[:60]} is none of those"
+            )
+    return text
+
+
 def _compiled(source: str, namespace: dict[str, object], name: str = "") -> Callable[..., object]:
-    """A function from a rule's text. The text is the table's own (autograd/ops.py), never user input."""
+    """A function from a rule's text, checked by `math_text`: the table's own (autograd/ops.py)."""
     code = compile(source, f"<gradwalk rule {name}>", "eval")
     return eval(code, namespace)
 

@@ -197,3 +197,24 @@ def test_a_derivative_that_takes_the_wrong_number_of_arguments_is_refused_by_op(
         op("f", lambda x, y: x * y, lambda x: 1.0, lambda x, y: x)
     with pytest.raises(ValueError, match=r"op 'g': derivative 1\(\) does not take 2 argument"):
         op("g", lambda x, y: x, lambda x, y: 1.0, lambda: 2.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "x.__class__",
+        "open('f')",
+        "x if x else y",
+        "[x][0]",
+        "'a'",
+        "lambda: 1",
+    ],
+)
+def test_math_text_may_hold_only_arithmetic_on_the_tables_words(text):
+    from autograd.op import Op
+
+    with pytest.raises(ValueError, match="op 'evil'"):
+        Op.from_math("evil", "x * y", text, "x")
+    with pytest.raises(ValueError, match="op 'evil'"):
+        Op.from_math("evil", text, "1.0")
