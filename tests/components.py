@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -19,3 +20,9 @@ def require(available: bool, reason: str) -> None:
     if REQUIRED:
         pytest.fail(f"missing component (GRADWALK_REQUIRE_COMPONENTS=1): {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def chromium_path() -> str | None:
+    """The system Chromium for the browser tests (GRADWALK_CHROMIUM names another), or None."""
+    named = os.environ.get("GRADWALK_CHROMIUM", "")
+    return shutil.which(named or "chromium") or shutil.which("chromium-browser")

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +31,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from components import require
+from components import chromium_path, require
 
 import autograd
 from autograd import Value
@@ -80,11 +79,6 @@ LONG_RUN = re.compile(r"[A-Za-z0-9+/=]{120,}")
 
 #: The notebook on show in JupyterLab (other panels are hidden).
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
-
-
-def chromium_path() -> str | None:
-    named = os.environ.get("GRADWALK_CHROMIUM", "")
-    return shutil.which(named or "chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ downloaded. One browser serves the whole module; each test gets a fresh page.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from components import require
+from components import chromium_path, require
 
 import autograd as ag
 from autograd import Value
@@ -29,11 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def chromium_path() -> str | None:
-    named = os.environ.get("GRADWALK_CHROMIUM", "")
-    return shutil.which(named or "chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
