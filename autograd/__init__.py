@@ -46,4 +46,4 @@ __all__ = [
     "value_and_grad",
     *_FUNCTIONS,
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
