@@ -61,10 +61,7 @@ def jacobian(f: Callable[..., Scalar | Sequence[Scalar]]) -> Callable[..., list[
 
     def jac(*args: object) -> list[list[Scalar]]:
         where = f"jacobian({_name(f)})"
-        if not args:
-            raise TypeError(f"{where}: give at least one argument to differentiate by")
-        as_values = _wants_values(args)
-        inputs = list(_fresh_inputs(args, range(len(args)), where).values())
+        as_values, inputs = _every_argument(args, where)
         outs = _evaluate(f, inputs, where, many=True)
         return [
             [_returned(d, as_values) for d in _gradients(o, inputs, create_graph=as_values)] for o in outs
@@ -99,10 +96,7 @@ def hessian(f: Callable[..., Scalar]) -> Callable[..., list[list[Scalar]]]:
 
     def hess(*args: object) -> list[list[Scalar]]:
         where = f"hessian({_name(f)})"
-        if not args:
-            raise TypeError(f"{where}: give at least one argument to differentiate by")
-        as_values = _wants_values(args)
-        inputs = list(_fresh_inputs(args, range(len(args)), where).values())
+        as_values, inputs = _every_argument(args, where)
         out = _evaluate(f, inputs, where)
         first = _gradients(out, inputs, create_graph=True)
         return [
@@ -156,6 +150,13 @@ def _fresh_inputs(args: Sequence[object], indices: Sequence[int], where: str) ->
                     f"got {type(a).__name__} {reprlib.repr(a)}"
                 )
     return inputs
+
+
+def _every_argument(args: Sequence[object], where: str) -> tuple[bool, list[Value]]:
+    """(whether to return Values, a fresh input for every argument), for jacobian and hessian."""
+    if not args:
+        raise TypeError(f"{where}: give at least one argument to differentiate by")
+    return _wants_values(args), list(_fresh_inputs(args, range(len(args)), where).values())
 
 
 def _with_inputs(args: Sequence[object], inputs: dict[int, Value]) -> list[object]:
